@@ -1,0 +1,77 @@
+//! The library's error type. Every variant carries what a user needs to act: the file, rule
+//! id or git object it is about. Printing and exit codes are `main.rs`'s business.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in tierzero. All of these fail closed (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The current directory is not inside a git repository.
+    #[error("not a git repository (or any parent up to the filesystem root): {0}")]
+    NotARepository(String),
+
+    /// A git operation failed.
+    #[error("git: {context}: {source}")]
+    Git {
+        /// What we were doing.
+        context: String,
+        /// libgit2's error.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A rule is broken (bad regex, missing field, failing example).
+    #[error("{origin}: rule \"{id}\": {message}")]
+    Rule {
+        /// Where the rule came from (`rules.toml`, a config path).
+        origin: String,
+        /// The rule's id.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A configuration file is broken.
+    #[error("{origin}: {message}")]
+    Config {
+        /// The file, with a line number when known (`.tierzero.toml:12`).
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// The installer refused or failed.
+    #[error("{0}")]
+    Install(String),
+
+    /// A command-line usage error detected by the library.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// Wraps a git2 error with what we were doing.
+    pub fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Git { context, source }
+    }
+
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,243 @@
+//! The `tierzero` command line: argument parsing and exit codes, nothing else.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use tierzero::commands::{self, ScanOptions};
+use tierzero::config::ConfigOptions;
+use tierzero::install::{self, InstallOptions};
+use tierzero::report::Format;
+use tierzero::{Error, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing found (or the command succeeded)
+  1  secrets found: the commit is blocked
+  2  error (not a repository, git failure, broken rules or config); tierzero fails closed";
+
+/// Keeps LLM API keys and other tier-zero credentials out of git.
+#[derive(Parser)]
+#[command(name = "tierzero", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan the staged change (the default) for secrets.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+    /// Install tierzero's hooks in the current repository.
+    Install(InstallArgs),
+    /// Remove tierzero's hooks, restoring any hook that was there before.
+    Uninstall(InstallArgs),
+    /// List the rules, or explain one.
+    Rules {
+        /// Print one rule in full, with its remediation.
+        #[arg(long, value_name = "ID")]
+        explain: Option<String>,
+    },
+    /// Entry point for the installed git hooks (not for direct use).
+    #[command(hide = true)]
+    Hook {
+        /// The hook git is running.
+        name: String,
+        /// The arguments git passed.
+        args: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Args, Clone)]
+struct ScanArgs {
+    /// Scan the staged change: HEAD against the index (the default).
+    #[arg(long)]
+    staged: bool,
+    /// Output format: human (stderr), json, sarif, junit.
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
+    /// Write machine-readable output to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also show suppressed findings.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Exit 0 even when secrets are found (report-only jobs).
+    #[arg(long)]
+    exit_zero: bool,
+    /// Use this config file instead of the repository's .tierzero.toml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Start from no rules (only those from config files).
+    #[arg(long)]
+    no_default_rules: bool,
+    /// File names passed by hook managers; staged mode scans the index diff regardless.
+    #[arg(hide = true)]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct InstallArgs {
+    /// Print what would change, change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Replace a foreign hook (after backing it up) instead of chaining it.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing on success.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl ScanArgs {
+    fn options(&self) -> ScanOptions {
+        ScanOptions {
+            format: match self.format {
+                FormatArg::Human => Format::Human,
+                FormatArg::Json => Format::Json,
+                FormatArg::Sarif => Format::Sarif,
+                FormatArg::Junit => Format::Junit,
+            },
+            output: self.output.clone(),
+            verbose: self.verbose,
+            config: ConfigOptions {
+                config_file: self.config.clone(),
+                no_default_rules: self.no_default_rules,
+            },
+        }
+    }
+}
+
+impl InstallArgs {
+    fn options(&self) -> InstallOptions {
+        InstallOptions {
+            dry_run: self.dry_run,
+            force: self.force,
+            quiet: self.quiet,
+            ..Default::default()
+        }
+    }
+}
+
+fn run_scan(args: &ScanArgs) -> Result<i32, Error> {
+    let opts = args.options();
+    let report = commands::scan_staged(&opts)?;
+    commands::render(&report, &opts)?;
+    let blocked = report.blocking().next().is_some();
+    Ok(if blocked && !args.exit_zero {
+        EXIT_FOUND
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn print_actions(actions: &install::Actions, opts: &InstallOptions) {
+    if opts.quiet {
+        return;
+    }
+    let prefix = if opts.dry_run { "tierzero (dry run): " } else { "tierzero: " };
+    for line in &actions.lines {
+        println!("{prefix}{line}");
+    }
+}
+
+fn try_main(cli: Cli) -> Result<i32, Error> {
+    match cli.command {
+        Command::Scan(args) => run_scan(&args),
+        Command::Hook { name, args: _ } => match name.as_str() {
+            "pre-commit" | "pre-merge-commit" => run_scan(&ScanArgs {
+                staged: true,
+                format: FormatArg::Human,
+                output: None,
+                verbose: false,
+                exit_zero: false,
+                config: None,
+                no_default_rules: false,
+                files: Vec::new(),
+            }),
+            other => Err(Error::Usage(format!("unknown hook {other:?}"))),
+        },
+        Command::Install(args) => {
+            let opts = args.options();
+            let actions = install::install(&opts)?;
+            print_actions(&actions, &opts);
+            Ok(EXIT_CLEAN)
+        }
+        Command::Uninstall(args) => {
+            let opts = args.options();
+            let actions = install::uninstall(&opts)?;
+            print_actions(&actions, &opts);
+            Ok(EXIT_CLEAN)
+        }
+        Command::Rules { explain } => {
+            let rules = tierzero::rules::RuleSet::builtin_rules()?;
+            match explain {
+                None => {
+                    for r in &rules {
+                        println!(
+                            "{:<36} {}  [keywords: {}]",
+                            r.id(),
+                            r.spec.description,
+                            r.spec.keywords.join(", ")
+                        );
+                    }
+                }
+                Some(id) => {
+                    let Some(r) = rules.iter().find(|r| r.id() == id) else {
+                        return Err(Error::Usage(format!(
+                            "no rule {id:?} (list them with `tierzero rules`)"
+                        )));
+                    };
+                    let s = &r.spec;
+                    println!("{}\n  {}", r.id(), s.description);
+                    println!("  keywords:   {}", s.keywords.join(", "));
+                    if let Some(re) = &s.regex {
+                        println!("  regex:      {re}");
+                    }
+                    if let Some(p) = &s.path {
+                        println!("  path:       {p}");
+                    }
+                    if let Some(v) = &s.env_var {
+                        println!("  env var:    {v}");
+                    }
+                    if let Some(u) = &s.rotate_url {
+                        println!("  rotate at:  {u}");
+                    }
+                    if let Some(k) = &s.keyless {
+                        println!("  keyless:    {k}");
+                    }
+                }
+            }
+            Ok(EXIT_CLEAN)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let _ = e.print();
+            return ExitCode::from(code as u8);
+        }
+    };
+    let code = match try_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tierzero: error: {e}");
+            EXIT_ERROR
+        }
+    };
+    ExitCode::from(code as u8)
+}

@@ -1,0 +1,114 @@
+//! Recognises values that are documentation examples or placeholders rather than secrets.
+//!
+//! This is the one place where such values are suppressed, for every rule alike: AWS's
+//! `AKIAIOSFODNN7EXAMPLE`, `sk-xxxxxxxx`, `<your-api-key>`, `${OPENAI_API_KEY}` and friends.
+//! It looks only at the candidate secret. Per-team allowlists live in `suppress`.
+
+/// Substrings (lower-case) that no real credential contains but placeholders do.
+const MARKERS: &[&[u8]] = &[
+    b"example",
+    b"xxxx",
+    b"****",
+    b"...",
+    b"\xe2\x80\xa6", // "…"
+    b"<",
+    b">",
+    b"${",
+    b"{{",
+    b"%(",
+    b"your_",
+    b"your-",
+    b"yourapi",
+    b"yourkey",
+    b"yoursecret",
+    b"yourtoken",
+    b"changeme",
+    b"change_me",
+    b"placeholder",
+    b"redacted",
+    b"dummy",
+    b"replace_me",
+    b"replaceme",
+    b"insert_",
+    b"notasecret",
+    b"not_a_real",
+    b"not-a-real",
+    b"0123456789",
+    b"123456789",
+    b"abcdefghij",
+];
+
+/// Returns true if and only if `secret` looks like a placeholder or a published example
+/// rather than a live credential.
+pub fn is_placeholder(secret: &[u8]) -> bool {
+    if secret.is_empty() {
+        return true;
+    }
+    if MARKERS.iter().any(|m| contains_ignore_ascii_case(secret, m)) {
+        return true;
+    }
+    longest_run(secret) >= 6 || distinct_bytes(secret) <= 3
+}
+
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.len() <= haystack.len()
+        && haystack
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn longest_run(bytes: &[u8]) -> usize {
+    let mut best = 0;
+    let mut run = 0;
+    let mut prev = None;
+    for &b in bytes {
+        if Some(b) == prev {
+            run += 1;
+        } else {
+            run = 1;
+            prev = Some(b);
+        }
+        best = best.max(run);
+    }
+    best
+}
+
+fn distinct_bytes(bytes: &[u8]) -> usize {
+    let mut seen = [false; 256];
+    bytes.iter().for_each(|&b| seen[b as usize] = true);
+    seen.iter().filter(|&&s| s).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_placeholder;
+
+    #[test]
+    fn documentation_examples_and_placeholders() {
+        for p in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "sk-xxxxxxxxxxxxxxxxxxxxxxxx",
+            "<your-api-key>",
+            "${OPENAI_API_KEY}",
+            "your-api-key-here",
+            "changeme",
+            "sk-proj-...",
+            "ghp_000000000000000000000000000000000000",
+            "sk-1234567890abcdef",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p} should be a placeholder");
+        }
+    }
+
+    #[test]
+    fn random_keys_are_not_placeholders() {
+        for s in [
+            "AKIAX57F6BQYUTEO7ISO",
+            "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",
+            "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",
+        ] {
+            assert!(!is_placeholder(s.as_bytes()), "{s} is not a placeholder");
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Offline validation of a candidate secret: Shannon entropy and the checksums and structural
+//! markers that providers build into their tokens. Everything here is a pure function of the
+//! secret's bytes; nothing touches the network.
+
+use base64::Engine as _;
+
+/// A named offline validator a rule can require (`checks = [...]` in `rules.toml`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// GitHub (`ghp_` …) and npm (`npm_`) tokens: the last 6 characters are the base62 CRC32
+    /// of the 30 characters before them.
+    Base62Crc32,
+    /// GitLab routable tokens: the last 7 characters are the base36 CRC32 of everything
+    /// before them.
+    GitlabRoutableCrc32,
+    /// Microsoft identifiable (CASK) keys: the `JQQJ99` signature at offset 52.
+    AzureCask,
+    /// A JSON Web Token that decodes and is not public by design.
+    Jwt,
+}
+
+impl Check {
+    /// Parses a check's name as written in a rule.
+    pub fn parse(name: &str) -> Option<Check> {
+        Some(match name {
+            "base62-crc32" => Check::Base62Crc32,
+            "gitlab-routable-crc32" => Check::GitlabRoutableCrc32,
+            "azure-cask" => Check::AzureCask,
+            "jwt" => Check::Jwt,
+            _ => return None,
+        })
+    }
+
+    /// The names accepted by [`Check::parse`], for error messages.
+    pub const NAMES: &'static str = "base62-crc32, gitlab-routable-crc32, azure-cask, jwt";
+
+    /// Returns true if and only if `secret` passes this check.
+    pub fn passes(self, secret: &[u8]) -> bool {
+        match self {
+            Check::Base62Crc32 => base62_crc32_ok(secret),
+            Check::GitlabRoutableCrc32 => gitlab_routable_ok(secret),
+            Check::AzureCask => azure_cask_ok(secret),
+            Check::Jwt => jwt_ok(secret),
+        }
+    }
+}
+
+/// Shannon entropy of `bytes` in bits per byte (0 for empty input).
+pub fn shannon_entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let len = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+fn encode_radix(mut n: u32, alphabet: &[u8], width: usize) -> Vec<u8> {
+    let radix = alphabet.len() as u32;
+    let mut out = vec![alphabet[0]; width];
+    for slot in out.iter_mut().rev() {
+        *slot = alphabet[(n % radix) as usize];
+        n /= radix;
+    }
+    out
+}
+
+/// `<prefix>_<30 random><6 checksum>`: the checksum covers the 30 characters after the
+/// last `_` of the prefix.
+fn base62_crc32_ok(secret: &[u8]) -> bool {
+    if secret.len() < 36 {
+        return false;
+    }
+    let (body, sum) = secret.split_at(secret.len() - 6);
+    let random = &body[body.len() - 30..];
+    encode_radix(crc32fast::hash(random), BASE62, 6) == sum
+}
+
+const BASE36: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+fn gitlab_routable_ok(secret: &[u8]) -> bool {
+    if secret.len() < 8 {
+        return false;
+    }
+    let (body, sum) = secret.split_at(secret.len() - 7);
+    encode_radix(crc32fast::hash(body), BASE36, 7) == sum
+}
+
+fn azure_cask_ok(secret: &[u8]) -> bool {
+    secret.len() >= 84 && &secret[52..58] == b"JQQJ99"
+}
+
+fn b64url_json(segment: &[u8]) -> Option<serde_json::Value> {
+    let trimmed: Vec<u8> = segment.iter().copied().filter(|&b| b != b'=').collect();
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(trimmed)
+        .ok()?;
+    serde_json::from_slice(&decoded).ok()
+}
+
+/// A JWT is reported only when header and payload decode to JSON objects, the header names
+/// an algorithm, and the token is not one that providers publish on purpose (Supabase's
+/// `anon` key, for instance, ships in every browser bundle).
+fn jwt_ok(secret: &[u8]) -> bool {
+    let mut parts = secret.split(|&b| b == b'.');
+    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let Some(header) = b64url_json(header) else {
+        return false;
+    };
+    if header.get("alg").and_then(|a| a.as_str()).is_none() {
+        return false;
+    }
+    let Some(payload) = b64url_json(payload) else {
+        return false;
+    };
+    let Some(claims) = payload.as_object() else {
+        return false;
+    };
+    let public_role = matches!(
+        claims.get("role").and_then(|r| r.as_str()),
+        Some("anon") | Some("public")
+    );
+    !public_role
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn github_token(random: &str) -> String {
+        let sum = encode_radix(crc32fast::hash(random.as_bytes()), BASE62, 6);
+        format!("ghp_{random}{}", String::from_utf8(sum).unwrap())
+    }
+
+    #[test]
+    fn entropy_of_uniform_and_constant_input() {
+        assert_eq!(shannon_entropy(b""), 0.0);
+        assert_eq!(shannon_entropy(b"aaaaaaaa"), 0.0);
+        assert!((shannon_entropy(b"abcdabcd") - 2.0).abs() < 1e-9);
+        assert!(shannon_entropy(b"sk-proj-Xq9v2LmZ8rT4wY1uP6sN3bK7") > 4.0);
+    }
+
+    #[test]
+    fn base62_crc32_accepts_valid_and_rejects_tampered() {
+        let token = github_token("aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1");
+        assert!(Check::Base62Crc32.passes(token.as_bytes()));
+        let mut tampered = token.into_bytes();
+        tampered[10] = if tampered[10] == b'x' { b'y' } else { b'x' };
+        assert!(!Check::Base62Crc32.passes(&tampered));
+    }
+
+    #[test]
+    fn gitlab_routable_checksum() {
+        let body = "glpat-Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA.01.0k";
+        let sum = encode_radix(crc32fast::hash(body.as_bytes()), BASE36, 7);
+        let token = format!("{body}{}", String::from_utf8(sum).unwrap());
+        assert!(Check::GitlabRoutableCrc32.passes(token.as_bytes()));
+        assert!(!Check::GitlabRoutableCrc32.passes(b"glpat-Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA.01.0k0000000"));
+    }
+
+    #[test]
+    fn jwt_structure_and_public_tokens() {
+        let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let header = enc(r#"{"alg":"HS256","typ":"JWT"}"#);
+        let secret = format!("{header}.{}.c2ln", enc(r#"{"sub":"svc","role":"service_role"}"#));
+        let public = format!("{header}.{}.c2ln", enc(r#"{"role":"anon"}"#));
+        assert!(Check::Jwt.passes(secret.as_bytes()));
+        assert!(!Check::Jwt.passes(public.as_bytes()));
+        assert!(!Check::Jwt.passes(b"eyJub3Rqc29u.eyJ.x"));
+    }
+}

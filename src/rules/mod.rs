@@ -1,0 +1,358 @@
+//! Rules: what a credential looks like, and how to tell a real one from a near miss.
+//!
+//! This module owns the compiled form of a rule (regexes compiled lazily, on the first line
+//! where one of the rule's keywords hits, because a hook must not pay at start-up for
+//! hundreds of rules a commit never touches) and the `RuleSet` that ties rules to the
+//! keyword prefilter. It does not read git, walk files or decide about suppression: it is
+//! given one line (or block) and says where the secrets in it are.
+
+pub mod checks;
+pub mod spec;
+
+mod builtin;
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::error::{Error, Result};
+use crate::prefilter::Prefilter;
+use checks::{shannon_entropy, Check};
+pub use spec::{AllowSpec, Example, RuleFile, RuleSpec};
+
+/// The default rules' TOML source (with examples), for tests and `tierzero rules`.
+pub use builtin::RULES_TOML;
+
+/// Where the default rules come from, in messages.
+pub const BUILTIN_ORIGIN: &str = "rules.toml (built in)";
+
+/// Compiled regexes are capped so that a hostile pattern in a config file fails with an
+/// error instead of exhausting memory.
+const REGEX_SIZE_LIMIT: usize = 16 * (1 << 20);
+
+/// A multiline rule sees at most this many bytes from its hit line onward.
+const MULTILINE_WINDOW: usize = 64 * 1024;
+
+/// Compiles a rule regex: bytes, Unicode off, size-capped.
+pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// A rule ready to run.
+#[derive(Debug)]
+pub struct Rule {
+    /// The rule as written.
+    pub spec: RuleSpec,
+    /// The file it came from (for error messages and `tierzero config`).
+    pub origin: String,
+    checks: Vec<Check>,
+    regex: OnceLock<Result<Regex, String>>,
+    context: OnceLock<Result<Regex, String>>,
+    path: OnceLock<Result<Regex, String>>,
+}
+
+/// Where one secret is, in the haystack the rule was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretSpan {
+    /// Byte range of the secret.
+    pub secret: Range<usize>,
+}
+
+impl Rule {
+    /// Validates a spec's static parts (ids, checks, remediation) and wraps it; regexes are
+    /// compiled later, on first use, or now by [`Rule::compile`].
+    pub fn new(spec: RuleSpec, origin: impl Into<String>) -> Result<Rule> {
+        let origin = origin.into();
+        let err = |message: String| Error::Rule {
+            origin: origin.clone(),
+            id: spec.id.to_string(),
+            message,
+        };
+        if spec.id.trim().is_empty() {
+            return Err(Error::Rule {
+                origin: origin.clone(),
+                id: String::new(),
+                message: "a rule needs a non-empty `id`".into(),
+            });
+        }
+        if spec.regex.is_none() && spec.path.is_none() {
+            return Err(err("a rule needs `regex`, `path` or both".into()));
+        }
+        if spec.regex.is_some() && spec.keywords.is_empty() {
+            return Err(err(
+                "a content rule needs `keywords`: its regex runs only on lines where one of them occurs"
+                    .into(),
+            ));
+        }
+        if let Some(k) = spec.keywords.iter().find(|k| k.is_empty() || !k.is_ascii()) {
+            return Err(err(format!("keyword {k:?} must be non-empty ASCII")));
+        }
+        let mut checks = Vec::new();
+        for name in &spec.checks {
+            match Check::parse(name) {
+                Some(c) => checks.push(c),
+                None => {
+                    return Err(err(format!(
+                        "unknown check {name:?} (known: {})",
+                        Check::NAMES
+                    )))
+                }
+            }
+        }
+        Ok(Rule {
+            spec,
+            origin,
+            checks,
+            regex: OnceLock::new(),
+            context: OnceLock::new(),
+            path: OnceLock::new(),
+        })
+    }
+
+    /// The rule's id.
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    /// Whether the rule only looks at paths.
+    pub fn is_path_only(&self) -> bool {
+        self.spec.regex.is_none()
+    }
+
+    fn lazy<'a>(
+        &self,
+        cell: &'a OnceLock<Result<Regex, String>>,
+        what: &str,
+        pattern: Option<&str>,
+    ) -> Result<Option<&'a Regex>> {
+        let Some(pattern) = pattern else {
+            return Ok(None);
+        };
+        match cell.get_or_init(|| compile_regex(pattern)) {
+            Ok(re) => Ok(Some(re)),
+            Err(e) => Err(Error::Rule {
+                origin: self.origin.clone(),
+                id: self.spec.id.to_string(),
+                message: format!("invalid `{what}` regex: {e}"),
+            }),
+        }
+    }
+
+    /// Compiles every regex of the rule now, reporting the first error. Used for rules from
+    /// config files, which must fail at load time rather than mid-scan.
+    pub fn compile(&self) -> Result<()> {
+        self.lazy(&self.regex, "regex", self.spec.regex.as_deref())?;
+        self.lazy(&self.context, "context", self.spec.context.as_deref())?;
+        self.lazy(&self.path, "path", self.spec.path.as_deref())?;
+        if let (Some(group), Some(re)) = (
+            self.spec.secret_group,
+            self.lazy(&self.regex, "regex", self.spec.regex.as_deref())?,
+        ) {
+            if group >= re.captures_len() {
+                return Err(Error::Rule {
+                    origin: self.origin.clone(),
+                    id: self.spec.id.to_string(),
+                    message: format!(
+                        "secret_group = {group}, but the regex has only {} group(s)",
+                        re.captures_len() - 1
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns true if and only if the rule's `path` regex (if any) matches `path`.
+    pub fn path_matches(&self, path: &[u8]) -> Result<bool> {
+        Ok(match self.lazy(&self.path, "path", self.spec.path.as_deref())? {
+            Some(re) => re.is_match(path),
+            None => true,
+        })
+    }
+
+    /// Whether the regex runs over the block of lines from the hit onward.
+    pub fn is_multiline(&self) -> bool {
+        self.spec.multiline
+    }
+
+    /// Finds the secrets this rule reports in `haystack`. `line` is the line the keyword hit
+    /// on (equal to `haystack` unless the rule is multiline); the `context` regex must match
+    /// on it. Each secret passes the rule's entropy floor and checks.
+    pub fn find(&self, haystack: &[u8], line: &[u8], out: &mut Vec<SecretSpan>) -> Result<()> {
+        let Some(re) = self.lazy(&self.regex, "regex", self.spec.regex.as_deref())? else {
+            return Ok(());
+        };
+        if let Some(context) = self.lazy(&self.context, "context", self.spec.context.as_deref())? {
+            if !context.is_match(line) {
+                return Ok(());
+            }
+        }
+        let mut locs = re.capture_locations();
+        let mut at = 0;
+        while at <= haystack.len() {
+            let Some(whole) = re.captures_read_at(&mut locs, haystack, at) else {
+                break;
+            };
+            let secret = match self.spec.secret_group {
+                Some(g) => locs.get(g),
+                None => (1..locs.len()).find_map(|g| locs.get(g)),
+            }
+            .map(|(s, e)| s..e)
+            .unwrap_or(whole.range());
+            // Resume at the end of the secret, not of the match: a trailing boundary byte the
+            // regex consumed may be the leading boundary of the next key (`k1,k2`).
+            at = secret.end.max(whole.start() + 1);
+            if secret.is_empty() {
+                continue;
+            }
+            let bytes = &haystack[secret.clone()];
+            if let Some(min) = self.spec.entropy {
+                if shannon_entropy(bytes) < min {
+                    continue;
+                }
+            }
+            if !self.checks.iter().all(|c| c.passes(bytes)) {
+                continue;
+            }
+            out.push(SecretSpan { secret });
+        }
+        Ok(())
+    }
+}
+
+/// All rules of a run, with the prefilter built over their keywords.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    prefilter: Prefilter,
+    path_only: Vec<u32>,
+}
+
+impl RuleSet {
+    /// Builds a rule set. Ids must be unique.
+    pub fn new(rules: Vec<Rule>) -> Result<RuleSet> {
+        let mut seen = std::collections::HashSet::new();
+        for r in &rules {
+            if !seen.insert(r.id().to_string()) {
+                return Err(Error::Rule {
+                    origin: r.origin.clone(),
+                    id: r.id().to_string(),
+                    message: "duplicate rule id".into(),
+                });
+            }
+        }
+        let prefilter = Prefilter::new(rules.iter().enumerate().flat_map(|(i, r)| {
+            let keywords: &[spec::Text] = if r.is_path_only() {
+                &[]
+            } else {
+                &r.spec.keywords
+            };
+            keywords.iter().map(move |k| (i as u32, k.as_ref()))
+        }))?;
+        let path_only = (0..rules.len() as u32)
+            .filter(|&i| rules[i as usize].is_path_only())
+            .collect();
+        Ok(RuleSet {
+            rules,
+            prefilter,
+            path_only,
+        })
+    }
+
+    /// The default rules, embedded in the binary.
+    pub fn builtin_rules() -> Result<Vec<Rule>> {
+        builtin::builtin_specs()
+            .into_iter()
+            .map(|spec| Rule::new(spec, BUILTIN_ORIGIN))
+            .collect()
+    }
+
+    /// The default rule set.
+    pub fn builtin() -> Result<RuleSet> {
+        RuleSet::new(RuleSet::builtin_rules()?)
+    }
+
+    /// All rules, in priority order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule at `index`.
+    pub fn rule(&self, index: u32) -> &Rule {
+        &self.rules[index as usize]
+    }
+
+    /// The keyword prefilter.
+    pub fn prefilter(&self) -> &Prefilter {
+        &self.prefilter
+    }
+
+    /// Indices of the rules that look only at paths.
+    pub fn path_only(&self) -> &[u32] {
+        &self.path_only
+    }
+
+    /// The largest window a multiline rule may see.
+    pub fn multiline_window(&self) -> usize {
+        MULTILINE_WINDOW
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(regex: &str) -> Rule {
+        Rule::new(
+            RuleSpec {
+                id: "t".into(),
+                keywords: vec!["k".into()],
+                regex: Some(regex.to_string().into()),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap()
+    }
+
+    fn find(r: &Rule, hay: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        r.find(hay.as_bytes(), hay.as_bytes(), &mut out).unwrap();
+        out.iter().map(|s| hay[s.secret.clone()].to_string()).collect()
+    }
+
+    #[test]
+    fn adjacent_keys_share_a_boundary_byte() {
+        let r = rule(r"(?:^|[^a-z])(k[a-z]{3})(?:[^a-z]|$)");
+        assert_eq!(find(&r, "kabc,kdef"), vec!["kabc", "kdef"]);
+    }
+
+    #[test]
+    fn invalid_regex_names_the_rule() {
+        let r = rule("(unclosed");
+        let err = r.compile().unwrap_err().to_string();
+        assert!(err.contains("rule \"t\""), "{err}");
+        assert!(err.contains("invalid `regex`"), "{err}");
+    }
+
+    #[test]
+    fn unicode_classes_are_rejected_and_bytes_are_fine() {
+        assert!(compile_regex(r"\p{Greek}").is_err());
+        let r = rule(r"(k\xff+)");
+        let mut out = Vec::new();
+        r.find(b"k\xff\xff", b"k\xff\xff", &mut out).unwrap();
+        assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn builtin_rules_load() {
+        let set = RuleSet::builtin().unwrap();
+        assert!(!set.rules().is_empty());
+    }
+}

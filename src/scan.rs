@@ -1,0 +1,422 @@
+//! The engine: added lines in, findings out.
+//!
+//! For each file this module runs the keyword prefilter over the added bytes, gathers for
+//! each line the rules whose keywords hit on it, runs only those rules' regexes and only on
+//! that line, drops placeholders, keeps one finding per secret (the most specific rule
+//! wins), and asks `suppress` whether the finding was allowed. It turns each secret into a
+//! redacted [`Finding`] on the spot, so the secret never leaves this module.
+//!
+//! It knows nothing about where the bytes came from (index, commit, file on disk) or how
+//! findings are printed.
+
+use std::time::Instant;
+
+use crate::diff::{ChangedFile, Hunk};
+use crate::error::Result;
+use crate::finding::{fingerprint, redact, Finding, Remediation};
+use crate::placeholder::is_placeholder;
+use crate::rules::{RuleSet, SecretSpan};
+use crate::suppress::{LineContext, Suppressor};
+
+/// A secret located by a rule, before it is redacted.
+#[derive(Clone, Debug)]
+struct Candidate {
+    rule: u32,
+    /// Absolute byte range of the secret in the file content.
+    secret: std::ops::Range<usize>,
+    /// Absolute byte range of the line the keyword hit on (without its terminator).
+    line: std::ops::Range<usize>,
+    line_no: u32,
+}
+
+/// One line with keyword hits, and the rules to run on it (a slice of `Scratch::rules`).
+struct LineJob {
+    start: usize,
+    end: usize,
+    line_no: u32,
+    rules: std::ops::Range<usize>,
+}
+
+/// Buffers reused across files so the hot path does not allocate per line.
+#[derive(Default)]
+struct Scratch {
+    /// For each rule, the sequence number of the last line it was queued for.
+    queued_on: Vec<u32>,
+    line_seq: u32,
+    rules: Vec<u32>,
+    jobs: Vec<LineJob>,
+    spans: Vec<SecretSpan>,
+    candidates: Vec<Candidate>,
+}
+
+/// Scans files against a rule set and collects findings.
+pub struct Scanner<'a> {
+    rules: &'a RuleSet,
+    suppressor: &'a Suppressor,
+    /// Whether findings concern the staged change (adds the `git restore --staged` hint).
+    staged: bool,
+    scratch: Scratch,
+    findings: Vec<Finding>,
+    started: Instant,
+}
+
+impl<'a> Scanner<'a> {
+    /// A scanner over `rules`, consulting `suppressor` for every finding.
+    pub fn new(rules: &'a RuleSet, suppressor: &'a Suppressor, staged: bool) -> Scanner<'a> {
+        Scanner {
+            rules,
+            suppressor,
+            staged,
+            scratch: Scratch {
+                queued_on: vec![u32::MAX; rules.rules().len()],
+                ..Default::default()
+            },
+            findings: Vec::new(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Everything found so far, suppressed findings included (marked as such).
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+
+    /// Time since the scanner was created.
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+
+    /// Scans one changed file: path rules on its path, content rules on its added lines.
+    pub fn scan_file(&mut self, file: &ChangedFile<'_>) -> Result<()> {
+        self.scratch.candidates.clear();
+        self.path_rules(file)?;
+        if !file.binary {
+            for hunk in file.hunks {
+                self.scan_hunk(file, hunk)?;
+            }
+        }
+        self.emit(file)
+    }
+
+    fn path_rules(&mut self, file: &ChangedFile<'_>) -> Result<()> {
+        for &index in self.rules.path_only() {
+            if self.rules.rule(index).path_matches(file.path)? {
+                self.scratch.candidates.push(Candidate {
+                    rule: index,
+                    secret: 0..0,
+                    line: 0..0,
+                    line_no: 0,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn scan_hunk(&mut self, file: &ChangedFile<'_>, hunk: &Hunk) -> Result<()> {
+        let chunk = &file.content[hunk.bytes.clone()];
+        let scratch = &mut self.scratch;
+        scratch.jobs.clear();
+        scratch.rules.clear();
+
+        // Pass 1: keyword hits, grouped by line. Hits arrive in order of end position and no
+        // keyword spans a newline, so lines arrive in order.
+        let mut line_end = 0usize;
+        let mut counted_upto = 0usize;
+        let mut line_no = hunk.first_line;
+        let mut open = false;
+        self.rules.prefilter().for_each_hit(chunk, |at, rule_ids| {
+            if !open || at >= line_end {
+                let start = memchr::memrchr(b'\n', &chunk[..at]).map_or(0, |i| i + 1);
+                line_no += memchr::memchr_iter(b'\n', &chunk[counted_upto..start]).count() as u32;
+                counted_upto = start;
+                line_end = memchr::memchr(b'\n', &chunk[at..]).map_or(chunk.len(), |i| at + i);
+                scratch.line_seq = scratch.line_seq.wrapping_add(1);
+                let first = scratch.rules.len();
+                scratch.jobs.push(LineJob {
+                    start,
+                    end: line_end,
+                    line_no,
+                    rules: first..first,
+                });
+                open = true;
+            }
+            for &rule in rule_ids {
+                let slot = &mut scratch.queued_on[rule as usize];
+                if *slot != scratch.line_seq {
+                    *slot = scratch.line_seq;
+                    scratch.rules.push(rule);
+                }
+            }
+            if let Some(job) = scratch.jobs.last_mut() {
+                job.rules.end = scratch.rules.len();
+            }
+        });
+
+        // Pass 2: the regexes of the rules that hit, on their lines only.
+        let base = hunk.bytes.start;
+        let window = self.rules.multiline_window();
+        for job in &scratch.jobs {
+            let mut line = &chunk[job.start..job.end];
+            if line.last() == Some(&b'\r') {
+                line = &line[..line.len() - 1];
+            }
+            for &index in &scratch.rules[job.rules.clone()] {
+                let rule = self.rules.rule(index);
+                if rule.spec.path.is_some() && !rule.path_matches(file.path)? {
+                    continue;
+                }
+                scratch.spans.clear();
+                let haystack = if rule.is_multiline() {
+                    &chunk[job.start..chunk.len().min(job.start + window)]
+                } else {
+                    line
+                };
+                rule.find(haystack, line, &mut scratch.spans)?;
+                for span in &scratch.spans {
+                    let abs = base + job.start;
+                    scratch.candidates.push(Candidate {
+                        rule: index,
+                        secret: abs + span.secret.start..abs + span.secret.end,
+                        line: abs..abs + line.len(),
+                        line_no: job.line_no,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops placeholders and overlaps, then redacts, fingerprints and suppresses.
+    fn emit(&mut self, file: &ChangedFile<'_>) -> Result<()> {
+        let rules = self.rules;
+        let content = file.content;
+        let candidates = &mut self.scratch.candidates;
+        candidates.retain(|c| c.secret.is_empty() || !is_placeholder(&content[c.secret.clone()]));
+        let kept = resolve_overlaps(rules, std::mem::take(candidates));
+        let path = String::from_utf8_lossy(file.path).into_owned();
+        for c in &kept {
+            let rule = rules.rule(c.rule);
+            let is_path_rule = c.secret.is_empty();
+            let (secret, preview) = if is_path_rule {
+                (file.path, "(whole file)".to_string())
+            } else {
+                let s = &content[c.secret.clone()];
+                (s, redact(s))
+            };
+            let line = &content[c.line.clone()];
+            let column = if is_path_rule || c.secret.start >= c.line.end {
+                1
+            } else {
+                1 + char_count(&content[c.line.start..c.secret.start])
+            };
+            let fp = fingerprint(rule.id(), secret);
+            let previous_line = previous_line(content, c.line.start);
+            let suppressed_by = self.suppressor.check(
+                rule,
+                &LineContext {
+                    path: &path,
+                    line,
+                    previous_line,
+                    secret,
+                    fingerprint: &fp,
+                },
+            )?;
+            let spec = &rule.spec;
+            self.findings.push(Finding {
+                rule_id: rule.id().to_string(),
+                description: spec.description.to_string(),
+                path: path.clone(),
+                line: c.line_no.max(1),
+                column,
+                preview,
+                secret_length: if is_path_rule { 0 } else { secret.len() },
+                fingerprint: fp,
+                remediation: Remediation {
+                    unstage: self
+                        .staged
+                        .then(|| format!("git restore --staged -- {}", shell_quote(&path))),
+                    env_var: spec.env_var.as_ref().map(|s| s.to_string()),
+                    rotate_url: spec.rotate_url.as_ref().map(|s| s.to_string()),
+                    keyless: spec.keyless.as_ref().map(|s| s.to_string()),
+                },
+                commit: None,
+                suppressed_by,
+            });
+        }
+        *candidates = kept;
+        candidates.clear();
+        Ok(())
+    }
+}
+
+/// Keeps one candidate per secret: where spans overlap, a specific rule beats a generic
+/// one, then the longer secret wins, then the rule listed first.
+fn resolve_overlaps(rules: &RuleSet, mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+    if candidates.len() < 2 {
+        return candidates;
+    }
+    candidates.sort_by_key(|c| (c.secret.start, std::cmp::Reverse(c.secret.end), c.rule));
+    let better = |a: &Candidate, b: &Candidate| {
+        let generic = |c: &Candidate| rules.rule(c.rule).spec.generic;
+        (generic(a), std::cmp::Reverse(a.secret.len()), a.rule)
+            < (generic(b), std::cmp::Reverse(b.secret.len()), b.rule)
+    };
+    let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        let overlapping = |k: &Candidate| {
+            !c.secret.is_empty()
+                && !k.secret.is_empty()
+                && k.secret.start < c.secret.end
+                && c.secret.start < k.secret.end
+        };
+        match kept.iter().rposition(overlapping) {
+            Some(i) => {
+                if better(&c, &kept[i]) {
+                    kept[i] = c;
+                }
+            }
+            None => kept.push(c),
+        }
+    }
+    kept
+}
+
+/// The line before the one starting at `line_start`, without its terminator.
+fn previous_line(content: &[u8], line_start: usize) -> Option<&[u8]> {
+    if line_start == 0 {
+        return None;
+    }
+    let end = line_start - 1;
+    let start = memchr::memrchr(b'\n', &content[..end]).map_or(0, |i| i + 1);
+    let mut line = &content[start..end];
+    if line.last() == Some(&b'\r') {
+        line = &line[..line.len() - 1];
+    }
+    Some(line)
+}
+
+/// Characters in `bytes`, counting each UTF-8 sequence (or stray byte) once.
+fn char_count(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32
+}
+
+/// Quotes `s` for a POSIX shell when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+@%:=,".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Scans `text` as the whole content of a file at `path` (all lines added). Used for rule
+/// examples, `--stdin` and plain files.
+pub fn scan_text(
+    scanner: &mut Scanner<'_>,
+    path: &str,
+    text: &[u8],
+) -> Result<crate::diff::DiffStats> {
+    let mut stats = crate::diff::DiffStats::default();
+    let binary = crate::diff::is_binary(text);
+    let hunks = if binary || text.is_empty() {
+        Vec::new()
+    } else {
+        vec![Hunk {
+            bytes: 0..text.len(),
+            first_line: 1,
+        }]
+    };
+    if binary {
+        stats.binary_skipped = 1;
+    } else {
+        stats.files = 1;
+        stats.added_lines = crate::diff::count_lines(text);
+        stats.added_bytes = text.len() as u64;
+    }
+    scanner.scan_file(&ChangedFile {
+        path: path.as_bytes(),
+        content: if binary { &[] } else { text },
+        hunks: &hunks,
+        binary,
+    })?;
+    Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Rule, RuleSpec};
+
+    fn rule(id: &str, keyword: &str, regex: &str, generic: bool) -> Rule {
+        Rule::new(
+            RuleSpec {
+                id: id.to_string().into(),
+                keywords: vec![keyword.to_string().into()],
+                regex: Some(regex.to_string().into()),
+                generic,
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap()
+    }
+
+    fn scan(rules: Vec<Rule>, path: &str, text: &str) -> Vec<Finding> {
+        let set = RuleSet::new(rules).unwrap();
+        let suppressor = Suppressor::default();
+        let mut scanner = Scanner::new(&set, &suppressor, true);
+        scan_text(&mut scanner, path, text.as_bytes()).unwrap();
+        scanner.into_findings()
+    }
+
+    #[test]
+    fn line_numbers_and_columns() {
+        let text = "a\nb\n  tok_Q8zR4mW9pL2x\nc\nx = \"tok_Z3kP9qW2vB7n\"\n";
+        let found = scan(vec![rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})", false)], "f", text);
+        let at: Vec<(u32, u32)> = found.iter().map(|f| (f.line, f.column)).collect();
+        assert_eq!(at, vec![(3, 3), (5, 6)]);
+    }
+
+    #[test]
+    fn columns_count_characters_and_crlf_is_stripped() {
+        let text = "é = tok_Q8zR4mW9pL2x\r\n";
+        let found = scan(vec![rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})$", false)], "f", text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].column, 5);
+    }
+
+    #[test]
+    fn specific_rule_silences_generic_on_the_same_secret() {
+        let rules = vec![
+            rule("generic", "key", r#"key\s*=\s*"([^"]{8,})""#, true),
+            rule("specific", "tok_", r"(tok_[A-Za-z0-9]{12})", false),
+        ];
+        let found = scan(rules, "f", "key = \"tok_Q8zR4mW9pL2x\"\n");
+        let ids: Vec<&str> = found.iter().map(|f| f.rule_id.as_str()).collect();
+        assert_eq!(ids, vec!["specific"]);
+    }
+
+    #[test]
+    fn placeholders_are_dropped_and_preview_is_redacted() {
+        let r = || rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})", false);
+        assert!(scan(vec![r()], "f", "tok_xxxxxxxxxxxx\n").is_empty());
+        let found = scan(vec![r()], "f", "tok_Q8zR4mW9pL2x\n");
+        assert_eq!(found[0].preview, "tok_Q8zR4mW9pL2x"[..2].to_string() + "…");
+    }
+
+    #[test]
+    fn keyword_on_many_lines_runs_each_rule_once_per_line() {
+        let text = "tok_ tok_ tok_Q8zR4mW9pL2x tok_\nnothing\ntok_Z3kP9qW2vB7n\n";
+        let found = scan(vec![rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})", false)], "f", text);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].line, found[1].line), (1, 3));
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("src/a.py"), "src/a.py");
+        assert_eq!(shell_quote("my file.py"), "'my file.py'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}

@@ -1,0 +1,216 @@
+//! Deciding that a finding is not to be reported, and saying why.
+//!
+//! Narrowest first: an inline `tierzero:allow` annotation on (or just above) the line, a
+//! configured allowlist (paths, regexes, stopwords; global or per rule), a fingerprint in
+//! `.tierzero-ignore`, a fingerprint in the baseline. A suppressed finding is still returned
+//! to the caller, marked with the reason, so reviewers can audit what was silenced.
+//!
+//! This module does not find secrets and does not load files: it is handed compiled lists.
+
+use std::collections::HashSet;
+
+use regex::bytes::Regex;
+
+use crate::error::Result;
+use crate::finding::SuppressedBy;
+use crate::rules::Rule;
+
+/// What the suppressor may look at for one finding.
+pub struct LineContext<'a> {
+    /// Repository-relative path.
+    pub path: &'a str,
+    /// The line the finding is on, without its terminator.
+    pub line: &'a [u8],
+    /// The line before it, if any.
+    pub previous_line: Option<&'a [u8]>,
+    /// The secret (or, for path rules, the path).
+    pub secret: &'a [u8],
+    /// The finding's fingerprint.
+    pub fingerprint: &'a str,
+}
+
+/// What an allowlist regex is matched against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AllowTarget {
+    /// The secret alone.
+    #[default]
+    Secret,
+    /// The whole line.
+    Line,
+}
+
+/// A compiled allowlist.
+#[derive(Debug, Default)]
+pub struct Allowlist {
+    /// Path globs.
+    pub paths: Option<globset::GlobSet>,
+    /// Regexes.
+    pub regexes: Vec<Regex>,
+    /// What the regexes see.
+    pub target: AllowTarget,
+    /// Lower-cased substrings of the secret.
+    pub stopwords: Vec<String>,
+}
+
+impl Allowlist {
+    /// Returns true if and only if the allowlist covers this finding.
+    pub fn allows(&self, ctx: &LineContext<'_>) -> bool {
+        if let Some(paths) = &self.paths {
+            if paths.is_match(ctx.path) {
+                return true;
+            }
+        }
+        let haystack = match self.target {
+            AllowTarget::Secret => ctx.secret,
+            AllowTarget::Line => ctx.line,
+        };
+        if self.regexes.iter().any(|re| re.is_match(haystack)) {
+            return true;
+        }
+        !self.stopwords.is_empty() && {
+            let lower = ctx.secret.to_ascii_lowercase();
+            self.stopwords
+                .iter()
+                .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+        }
+    }
+}
+
+/// Everything that can silence a finding.
+#[derive(Debug, Default)]
+pub struct Suppressor {
+    /// Also honour `gitleaks:allow` and detect-secrets' `pragma: allowlist secret`.
+    pub compat: bool,
+    /// Global allowlists.
+    pub allowlists: Vec<Allowlist>,
+    /// Per-rule allowlists, by rule id.
+    pub rule_allowlists: std::collections::HashMap<String, Allowlist>,
+    /// Fingerprints from `.tierzero-ignore`.
+    pub ignored: HashSet<String>,
+    /// Fingerprints from the baseline.
+    pub baseline: HashSet<String>,
+}
+
+impl Suppressor {
+    /// Why this finding is suppressed, or `None` when it must be reported.
+    pub fn check(&self, rule: &Rule, ctx: &LineContext<'_>) -> Result<Option<SuppressedBy>> {
+        if inline_allows(ctx.line, rule.id(), false, self.compat)
+            || ctx
+                .previous_line
+                .is_some_and(|prev| inline_allows(prev, rule.id(), true, self.compat))
+        {
+            return Ok(Some(SuppressedBy::Inline));
+        }
+        if self.allowlists.iter().any(|a| a.allows(ctx))
+            || self
+                .rule_allowlists
+                .get(rule.id())
+                .is_some_and(|a| a.allows(ctx))
+        {
+            return Ok(Some(SuppressedBy::Allowlist));
+        }
+        if self.ignored.contains(ctx.fingerprint) {
+            return Ok(Some(SuppressedBy::IgnoreFile));
+        }
+        if self.baseline.contains(ctx.fingerprint) {
+            return Ok(Some(SuppressedBy::Baseline));
+        }
+        Ok(None)
+    }
+}
+
+/// Whether `line` carries an annotation allowing `rule_id`: `tierzero:allow` (same line) or
+/// `tierzero:allow-next-line` (when `next_line` is set, i.e. `line` is the one above),
+/// optionally followed by rule ids separated by spaces or commas. With `compat`, also
+/// `gitleaks:allow` and `pragma: allowlist secret` (same line) and
+/// `pragma: allowlist nextline secret` (line above).
+pub fn inline_allows(line: &[u8], rule_id: &str, next_line: bool, compat: bool) -> bool {
+    let directive: &[u8] = if next_line {
+        b"tierzero:allow-next-line"
+    } else {
+        b"tierzero:allow"
+    };
+    let mut rest = line;
+    while let Some(at) = memchr::memmem::find(rest, directive) {
+        let after = &rest[at + directive.len()..];
+        rest = after;
+        // `tierzero:allow` must not match the start of `tierzero:allow-next-line`.
+        if !next_line && after.starts_with(b"-next-line") {
+            continue;
+        }
+        if after.first().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+            continue;
+        }
+        if allows_rule(after, rule_id) {
+            return true;
+        }
+    }
+    if compat {
+        let has = |needle: &[u8]| memchr::memmem::find(line, needle).is_some();
+        if next_line {
+            return has(b"pragma: allowlist nextline secret");
+        }
+        return has(b"gitleaks:allow") || has(b"pragma: allowlist secret");
+    }
+    false
+}
+
+/// Parses the optional rule list after a directive. A word equal to `rule_id` allows it;
+/// otherwise kebab-case words name other rules, and prose (`# tierzero:allow test data`)
+/// or nothing at all allows every rule.
+fn allows_rule(after: &[u8], rule_id: &str) -> bool {
+    let words = after
+        .split(|b| b.is_ascii_whitespace() || *b == b',')
+        .filter(|w| !w.is_empty())
+        .take_while(|w| {
+            w.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        });
+    let mut names_other_rules = false;
+    for word in words {
+        if word == rule_id.as_bytes() {
+            return true;
+        }
+        names_other_rules |= word.contains(&b'-') && word.iter().any(u8::is_ascii_alphabetic);
+    }
+    !names_other_rules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_allows;
+
+    #[test]
+    fn same_line_any_rule() {
+        assert!(inline_allows(b"key = 'x' # tierzero:allow", "openai-project-key", false, false));
+        assert!(!inline_allows(b"key = 'x'", "openai-project-key", false, false));
+    }
+
+    #[test]
+    fn same_line_specific_rule() {
+        let line = b"key = 'x' // tierzero:allow openai-project-key";
+        assert!(inline_allows(line, "openai-project-key", false, false));
+        assert!(!inline_allows(line, "aws-access-key-id", false, false));
+        let two = b"x # tierzero:allow aws-access-key-id, openai-project-key";
+        assert!(inline_allows(two, "openai-project-key", false, false));
+    }
+
+    #[test]
+    fn next_line_is_not_same_line() {
+        let above = b"# tierzero:allow-next-line";
+        assert!(inline_allows(above, "r-1", true, false));
+        assert!(!inline_allows(above, "r-1", false, false));
+        assert!(!inline_allows(b"# tierzero:allow", "r-1", true, false));
+        assert!(inline_allows(b"<!-- tierzero:allow-next-line r-1 -->", "r-1", true, false));
+        assert!(!inline_allows(b"<!-- tierzero:allow-next-line r-2 -->", "r-1", true, false));
+    }
+
+    #[test]
+    fn compat_annotations_only_when_enabled() {
+        let line = b"token = 'x' # gitleaks:allow";
+        assert!(!inline_allows(line, "r", false, false));
+        assert!(inline_allows(line, "r", false, true));
+        assert!(inline_allows(b"x # pragma: allowlist secret", "r", false, true));
+        assert!(inline_allows(b"# pragma: allowlist nextline secret", "r", true, true));
+    }
+}
