@@ -1,0 +1,197 @@
+//! Shared helpers for integration tests: real repositories in temp dirs, the real binary,
+//! an isolated HOME so the user's git config is never read or touched.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use assert_cmd::cargo::CommandCargoExt;
+use tempfile::TempDir;
+
+/// A syntactically valid OpenAI project key built from random-looking parts (never a real
+/// key). Built at run time so this file itself holds no complete key.
+pub fn openai_key() -> String {
+    format!(
+        "sk-proj-{}T3BlbkFJ{}",
+        "pvXWSzAivbqVLuhcmpkbSJ-NN2JyfLW-guyj4tAO_E5v07kFKcODg7E2nELty51vi4L87M_Jpb",
+        "pHW__LmXO5v_EeKPgkmeVlw3dBYsuNnuLy8ae1e-lsyj0PSGZVfGqq_v3Y8iQVZHWPfDw1u5N-"
+    )
+}
+
+/// A second, different OpenAI project key.
+pub fn openai_key_2() -> String {
+    format!(
+        "sk-proj-{}T3BlbkFJ{}",
+        "RfAXjMPH-ltWjgymgqkB5MxgQMGLMZtzR3ZZgVbygJYmtAsAyCk90x5gonNqP69RZLwi_NKTsl",
+        "uXTx3q1tfF_fxt8438_GPqNI_rUzX9e5ThLH0BvR80srpUehJH96j7tzpX0mzOu9l3MWxOE4TF"
+    )
+}
+
+/// An Anthropic-shaped key.
+pub fn anthropic_key() -> String {
+    format!(
+        "sk-ant-api03-{}{}AA",
+        "lEKhoLymwpwluBraqwJSPQ4Gl6KTLUZ41j-7x6__GM-s4E-rbC0vYk_M7UY8kJdkx",
+        "-N2qUF4qLdiBBUvUn0nHYlm-TV9h"
+    )
+}
+
+/// A scratch environment: a temp dir holding a HOME and one or more repositories.
+pub struct Sandbox {
+    pub dir: TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("home/.config")).unwrap();
+        Sandbox { dir }
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// Applies the isolated environment to a command.
+    pub fn env(&self, cmd: &mut Command) {
+        cmd.env("HOME", self.home())
+            .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("TIERZERO_SKIP");
+    }
+
+    /// Creates a repository at `name` with `git init`.
+    pub fn repo(&self, name: &str) -> Repo<'_> {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(&path).unwrap();
+        let repo = Repo { sandbox: self, path };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+}
+
+/// A repository inside a sandbox.
+pub struct Repo<'a> {
+    pub sandbox: &'a Sandbox,
+    pub path: PathBuf,
+}
+
+impl Repo<'_> {
+    /// Runs git and asserts success; returns stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = self.git_output(args);
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs git; returns its output whatever the status.
+    pub fn git_output(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new("git");
+        cmd.args(args).current_dir(&self.path);
+        self.sandbox.env(&mut cmd);
+        cmd.output().expect("git runs")
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
+        let path = self.path.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, content).unwrap();
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path.join(rel)).unwrap();
+    }
+
+    /// Writes and stages a file.
+    pub fn stage(&self, rel: &str, content: impl AsRef<[u8]>) {
+        self.write(rel, content);
+        self.git(&["add", "--", rel]);
+    }
+
+    /// Commits the index, bypassing hooks (setup only).
+    pub fn commit_setup(&self, msg: &str) {
+        self.git(&["commit", "-q", "--no-verify", "--allow-empty", "-m", msg]);
+    }
+
+    /// The tierzero binary, run in this repository with the sandbox's environment.
+    pub fn tierzero(&self) -> Command {
+        self.tierzero_in(&self.path)
+    }
+
+    pub fn tierzero_in(&self, dir: &Path) -> Command {
+        let mut cmd = Command::cargo_bin("tierzero").expect("binary built");
+        cmd.current_dir(dir);
+        self.sandbox.env(&mut cmd);
+        cmd
+    }
+
+    /// Runs `tierzero` with `args`; returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.tierzero().args(args).output().expect("tierzero runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// `tierzero scan --format json`, parsed; returns (exit code, document).
+    pub fn scan_json(&self, extra: &[&str]) -> (i32, serde_json::Value) {
+        let mut args = vec!["scan", "--format", "json"];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = self.run(&args);
+        let doc = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("bad JSON ({e}): {stdout}\nstderr: {stderr}"));
+        (code, doc)
+    }
+
+    /// (path, line, rule_id) of every reported finding of a JSON scan.
+    pub fn found(&self, extra: &[&str]) -> Vec<(String, u64, String)> {
+        let (_, doc) = self.scan_json(extra);
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f.get("suppressed_by").is_none())
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["rule_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Installs the hook with the built binary.
+    pub fn install_hook(&self) -> (i32, String, String) {
+        self.run(&["install"])
+    }
+
+    /// A real `git commit` (hooks run); returns (success, combined output).
+    pub fn commit(&self, args: &[&str]) -> (bool, String) {
+        let mut full = vec!["commit", "-m", "test commit"];
+        full.extend_from_slice(args);
+        let out = self.git_output(&full);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+}
