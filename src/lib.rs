@@ -22,12 +22,14 @@ pub mod config;
 pub mod diff;
 pub mod error;
 pub mod finding;
+pub mod history;
 pub mod install;
 pub mod placeholder;
 pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod sources;
 pub mod suppress;
 
 pub use error::{Error, Result};
