@@ -579,6 +579,96 @@ fn progress_bar(enabled: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// One scan thread of a history scan: its own repository handle, blobs from the channel
+/// until it closes. After an error it keeps draining the channel (so the walker never
+/// blocks) and reports the first error.
+fn scan_worker(
+    git_dir: &Path,
+    rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Vec<BlobJob>>>,
+    failed: &AtomicBool,
+    bar: &indicatif::ProgressBar,
+    opts: &HistoryOptions,
+    rules: &RuleSet,
+    suppressor: &Suppressor,
+) -> Result<Vec<(u32, String, BlobResult)>> {
+    let (repo, mut error) = match open_worker(git_dir) {
+        Ok(repo) => (Some(repo), None),
+        Err(e) => {
+            failed.store(true, Ordering::Relaxed);
+            (None, Some(e))
+        }
+    };
+    let mut out = Vec::new();
+    loop {
+        // A poisoned lock means another scan thread panicked; that is reported by its join.
+        let batch = match rx.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => break,
+        };
+        let Ok(batch) = batch else { break };
+        let Some(repo) = repo.as_ref().filter(|_| error.is_none()) else {
+            continue;
+        };
+        for job in &batch {
+            match scan_blob(repo, job, opts.max_file_size, rules, suppressor) {
+                Ok(result) => {
+                    let path = String::from_utf8_lossy(&job.path).into_owned();
+                    out.push((job.commit, path, result));
+                }
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        bar.inc(batch.len() as u64);
+    }
+    match error {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Walks the trees of `commits` (oldest first), sending each blob the first time it appears
+/// at a path, in batches; returns the number of symlinks and submodules seen. Stops early,
+/// without error, when a scan failed (the scan reports why).
+fn walk_trees(
+    repo: &Repository,
+    commits: &[Oid],
+    tx: &std::sync::mpsc::SyncSender<Vec<BlobJob>>,
+    failed: &AtomicBool,
+    bar: &indicatif::ProgressBar,
+) -> Result<u64> {
+    const BATCH: usize = 64;
+    let mut walker = TreeWalker {
+        repo,
+        seen_entries: HashSet::new(),
+        seen_blobs: HashSet::new(),
+        jobs: Vec::new(),
+        non_files: 0,
+    };
+    let mut prefix = Vec::new();
+    for (n, &id) in commits.iter().enumerate() {
+        let commit = repo
+            .find_commit(id)
+            .map_err(Error::git(format!("reading commit {id}")))?;
+        walker.walk(commit.tree_id(), &mut prefix, n as u32)?;
+        if walker.jobs.len() >= BATCH || n + 1 == commits.len() {
+            let batch = std::mem::take(&mut walker.jobs);
+            bar.inc_length(batch.len() as u64);
+            if failed.load(Ordering::Relaxed) || tx.send(batch).is_err() {
+                break;
+            }
+        }
+        if n % 256 == 0 {
+            bar.set_message(format!("{n}/{} commits walked", commits.len()));
+        }
+    }
+    bar.set_message(format!("{} commits walked", commits.len()));
+    Ok(walker.non_files)
+}
+
 /// Scans every blob reachable from every ref (and HEAD) once, in parallel; see the module
 /// documentation. Findings are reported once per (path, secret), attributed to the oldest
 /// commit whose tree holds them.
@@ -608,76 +698,71 @@ pub fn scan_history(
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(Error::git("walking the history"))?;
 
-    let mut walker = TreeWalker {
-        repo,
-        seen_entries: HashSet::new(),
-        seen_blobs: HashSet::new(),
-        jobs: Vec::new(),
-        non_files: 0,
-    };
-    let mut prefix = Vec::new();
-    for (n, &id) in commits.iter().enumerate() {
-        let commit = repo
-            .find_commit(id)
-            .map_err(Error::git(format!("reading commit {id}")))?;
-        walker.walk(commit.tree_id(), &mut prefix, n as u32)?;
-        if n % 256 == 0 {
-            bar.set_message(format!("walking commits: {n}/{}", commits.len()));
-            bar.tick();
-        }
-    }
-    let TreeWalker {
-        mut jobs,
-        non_files,
-        ..
-    } = walker;
-
-    // Versions of one file are usually deltas of each other in the pack: reading them
-    // together keeps delta bases in each thread's cache.
-    jobs.sort_by(|a, b| (&a.path, a.commit).cmp(&(&b.path, b.commit)));
     if opts.progress {
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} scanning blobs {bar:30} {pos}/{len} ({per_sec}, {eta} left)",
+                "{spinner} {msg}: {pos}/{len} blobs scanned ({per_sec})",
             )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
-        bar.set_length(jobs.len() as u64);
     }
 
+    // The tree walk (this thread) and the blob scans (one thread per core, each with its own
+    // repository handle) overlap: the walker hands over batches of blobs through a bounded
+    // channel as it finds them.
     let git_dir = repo.path().to_path_buf();
+    let threads = rayon::current_num_threads().max(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<BlobJob>>(4 * threads);
+    let rx = std::sync::Mutex::new(rx);
     let failed = AtomicBool::new(false);
-    let results: Vec<(u32, BlobResult)> = jobs
-        .par_iter()
-        .map_init(
-            || open_worker(&git_dir),
-            |worker, job| {
-                if failed.load(Ordering::Relaxed) {
-                    return Ok((job.commit, BlobResult::default()));
-                }
-                let r = match worker {
-                    Ok(repo) => scan_blob(repo, job, opts.max_file_size, rules, suppressor),
-                    Err(e) => Err(Error::Usage(e.to_string())),
-                };
-                bar.inc(1);
-                if r.is_err() {
-                    failed.store(true, Ordering::Relaxed);
-                }
-                r.map(|r| (job.commit, r))
-            },
-        )
-        .collect::<Result<_>>()?;
+    let (bar_ref, rx_ref, failed_ref, git_dir_ref) = (&bar, &rx, &failed, &git_dir);
+    let (walked, scanned) = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(move || {
+                    scan_worker(
+                        git_dir_ref,
+                        rx_ref,
+                        failed_ref,
+                        bar_ref,
+                        opts,
+                        rules,
+                        suppressor,
+                    )
+                })
+            })
+            .collect();
+        let walked = walk_trees(repo, &commits, &tx, failed_ref, bar_ref);
+        drop(tx);
+        let scanned: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
+        (walked, scanned)
+    });
     bar.finish_and_clear();
+    let mut all = Vec::new();
+    for worker in scanned {
+        match worker {
+            Ok(result) => all.extend(result?),
+            // A panic in a scan thread: fail closed with the reason.
+            Err(_) => {
+                return Err(Error::Usage(
+                    "a history scan thread panicked; nothing was reported".into(),
+                ))
+            }
+        }
+    }
+    let scanned = all;
+    let non_files = walked?;
 
     let mut scan = CommitScan {
         commits: commits.len() as u64,
         ..Default::default()
     };
     scan.stats.non_files_skipped = non_files;
-    scan.paths = jobs
-        .iter()
-        .map(|j| String::from_utf8_lossy(&j.path).into_owned())
-        .collect();
+    let mut results = Vec::with_capacity(scanned.len());
+    for (commit, path, r) in scanned {
+        scan.paths.insert(path);
+        results.push((commit, r));
+    }
     // One finding per (path, secret): the oldest commit wins.
     let mut best: HashMap<(String, String), (u32, Finding)> = HashMap::new();
     for (commit, r) in results {
@@ -693,6 +778,7 @@ pub fn scan_history(
             }
         }
     }
+    scan.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let mut kept: Vec<(u32, Finding)> = best.into_values().collect();
     kept.sort_by(|(ca, a), (cb, b)| {
         (ca, &a.path, a.line, a.column).cmp(&(cb, &b.path, b.line, b.column))
