@@ -701,7 +701,7 @@ pub fn scan_history(
     if opts.progress {
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} {msg}: {pos}/{len} blobs scanned ({per_sec})",
+                "{spinner} {msg}: {pos}/{len} blobs scanned, {elapsed}",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
