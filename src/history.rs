@@ -382,16 +382,19 @@ pub fn scan_commits(
             .map(|&id| scan_commit(repo, id, merges, rules, suppressor))
             .collect::<Result<_>>()?
     } else {
-        commits
-            .par_iter()
-            .map_init(
-                || open_worker(&git_dir),
-                |worker, &id| match worker {
-                    Ok(repo) => scan_commit(repo, id, merges, rules, suppressor),
-                    Err(e) => Err(Error::Usage(e.to_string())),
-                },
-            )
-            .collect::<Result<_>>()?
+        // Chunks, each scanned through one repository handle: opening a repository reads
+        // its config and pack indexes, which must not happen once per commit.
+        let chunks: Vec<Vec<CommitResult>> = commits
+            .par_chunks(16)
+            .map(|chunk| {
+                let repo = open_worker(&git_dir)?;
+                chunk
+                    .iter()
+                    .map(|&id| scan_commit(&repo, id, merges, rules, suppressor))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<_>>()?;
+        chunks.into_iter().flatten().collect()
     };
     let mut scan = CommitScan {
         commits: commits.len() as u64,
