@@ -440,6 +440,10 @@ struct BlobJob {
     path_only: bool,
 }
 
+/// Deeper trees are refused rather than risk the stack (git refuses them too, through its
+/// `core.maxTreeDepth`).
+const MAX_TREE_DEPTH: u32 = 2048;
+
 /// Keys of the (path, object) pairs already walked; the path is hashed to keep the set small
 /// (a collision would need two paths with equal 64-bit hashes holding the same object).
 fn entry_key(path: &[u8], id: Oid) -> (u64, Oid) {
@@ -458,7 +462,13 @@ struct TreeWalker<'r> {
 }
 
 impl TreeWalker<'_> {
-    fn walk(&mut self, tree_id: Oid, prefix: &mut Vec<u8>, commit: u32) -> Result<()> {
+    fn walk(&mut self, tree_id: Oid, prefix: &mut Vec<u8>, commit: u32, depth: u32) -> Result<()> {
+        if depth > MAX_TREE_DEPTH {
+            return Err(Error::Usage(format!(
+                "tree {tree_id} at {:?} is nested more than {MAX_TREE_DEPTH} levels deep; refusing to walk it",
+                String::from_utf8_lossy(prefix)
+            )));
+        }
         let tree = self
             .repo
             .find_tree(tree_id)
@@ -473,12 +483,11 @@ impl TreeWalker<'_> {
             match entry.kind() {
                 Some(ObjectType::Tree) => {
                     if self.seen_entries.insert(entry_key(prefix, id)) {
-                        self.walk(id, prefix, commit)?;
+                        self.walk(id, prefix, commit, depth + 1)?;
                     }
                 }
-                Some(ObjectType::Blob)
-                    if matches!(entry.filemode(), 0o100644 | 0o100755 | 0o100664) =>
-                {
+                // Any blob but a symlink's target, whatever odd mode an old tool wrote.
+                Some(ObjectType::Blob) if entry.filemode() != 0o120000 => {
                     if self.seen_entries.insert(entry_key(prefix, id)) {
                         let path_only = !self.seen_blobs.insert(id);
                         self.jobs.push(BlobJob {
@@ -656,7 +665,7 @@ fn walk_trees(
         let commit = repo
             .find_commit(id)
             .map_err(Error::git(format!("reading commit {id}")))?;
-        walker.walk(commit.tree_id(), &mut prefix, n as u32)?;
+        walker.walk(commit.tree_id(), &mut prefix, n as u32, 0)?;
         if walker.jobs.len() >= BATCH || n + 1 == commits.len() {
             let batch = std::mem::take(&mut walker.jobs);
             bar.inc_length(batch.len() as u64);

@@ -265,6 +265,11 @@ fn range_errors_fail_closed_with_a_reason() {
 
     let (code, _, stderr) = repo.run(&["scan", "--range", "HEAD", "--stdin"]);
     assert_eq!(code, 2, "two sources must be refused: {stderr}");
+    for bad in ["", "--bogus", "HEAD~99..HEAD", "HEAD^{tree}"] {
+        let (code, _, stderr) = repo.run(&["scan", "--range", bad]);
+        assert_eq!(code, 2, "{bad:?}: {stderr}");
+        assert!(stderr.starts_with("tierzero: error: "), "{bad:?}: {stderr}");
+    }
 
     let outside = tempfile::tempdir().unwrap();
     let (code, _, stderr) = {
