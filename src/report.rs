@@ -393,6 +393,7 @@ pub fn write_sarif(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         .map(|f| {
             let mut result = json!({
                 "ruleId": f.rule_id,
+                // Every finding's rule was indexed in the loop above.
                 "ruleIndex": rule_index[f.rule_id.as_str()],
                 "kind": "fail",
                 "level": "error",
