@@ -470,6 +470,30 @@ fn history_scans_each_blob_once_and_reports_the_oldest_commit() {
     // README, four versions of cfg/keys.py (the shared one read once), other.py.
     assert_eq!(summary["files"], 6);
 
+    // On a pipe, not even a progress bar: stderr stays empty for machine formats.
+    let (_, stdout, stderr) = repo.run(&["scan", "--all-history", "--format", "json"]);
+    assert!(!stdout.is_empty());
+    assert_eq!(stderr, "", "nothing on stderr when it is not a terminal");
+
+    // A commit reachable only from a tag (no branch) is history too.
+    repo.git(&["checkout", "-q", "--orphan", "scratch"]);
+    repo.git(&["rm", "-rfq", "."]);
+    repo.write("tagged.py", key_line(&openai_key_2()));
+    let tagged = commit_as(
+        &repo,
+        "Tag <t@example.invalid>",
+        "2020-03-01T00:00:00+0000",
+        "tagged",
+    );
+    repo.git(&["tag", "v-old"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["branch", "-D", "scratch"]);
+    let (_, doc) = repo.scan_json(&["--all-history"]);
+    assert!(
+        found(&doc).contains(&("tagged.py".into(), 1, tagged)),
+        "{doc}"
+    );
+
     // A range over both branches reports the shared blob once as well.
     let (_, doc) = repo.scan_json(&["--range", "--branches --not main"]);
     assert_eq!(
@@ -887,6 +911,27 @@ fn sarif_validates_against_the_official_schema_and_carries_no_secret() {
         "docs/my%20notes.md"
     );
     assert_eq!(suppressed["suppressions"][0]["kind"], "inSource");
+
+    // Every other source renders valid SARIF as well.
+    std::fs::write(repo.path.join("MSG"), key_line(&openai_key())).unwrap();
+    for source in [
+        vec!["--all-history"],
+        vec!["--dir", "."],
+        vec!["--commit-msg", "MSG"],
+        vec!["--merges", "--range", "HEAD"],
+    ] {
+        let mut args = vec!["scan", "--format", "sarif"];
+        args.extend_from_slice(&source);
+        let (code, stdout, stderr) = repo.run(&args);
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert_valid_sarif(&validator, &serde_json::from_str(&stdout).unwrap());
+    }
+    let (_, stdout, _) = run_with_stdin(
+        &repo,
+        &["scan", "--stdin", "--format", "sarif"],
+        key_line(&openai_key()).as_bytes(),
+    );
+    assert_valid_sarif(&validator, &serde_json::from_str(&stdout).unwrap());
 
     // A clean scan is valid SARIF too, and the validator really checks: a broken log fails.
     let (code, stdout, _) = repo.run(&["scan", "--range", "main..main", "--format", "sarif"]);
