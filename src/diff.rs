@@ -110,7 +110,12 @@ pub fn head_tree(repo: &Repository) -> Result<Option<Tree<'_>>> {
             .peel_to_tree()
             .map(Some)
             .map_err(Error::git("reading HEAD's tree")),
-        Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => {
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
             Ok(None)
         }
         Err(e) => Err(Error::Git {
@@ -191,7 +196,10 @@ pub fn added_hunks(old: &[u8], new: &[u8]) -> Vec<Hunk> {
             first_line: 1,
         }];
     }
-    let input = InternedInput::new(byte_lines_with_terminator(old), byte_lines_with_terminator(new));
+    let input = InternedInput::new(
+        byte_lines_with_terminator(old),
+        byte_lines_with_terminator(new),
+    );
     let mut added: Vec<Range<u32>> = Vec::new();
     line_diff(
         Algorithm::Histogram,
@@ -225,32 +233,56 @@ pub fn count_lines(bytes: &[u8]) -> u64 {
     newlines + u64::from(!bytes.is_empty() && bytes[bytes.len() - 1] != b'\n')
 }
 
-fn read_blob(repo: &Repository, id: Oid, path: &[u8]) -> Result<Vec<u8>> {
-    if id.is_zero() {
-        return Ok(Vec::new());
-    }
-    let blob = repo.find_blob(id).map_err(Error::git(format!(
-        "reading blob {id} ({})",
-        String::from_utf8_lossy(path)
-    )))?;
-    Ok(blob.content().to_vec())
+/// A blob's bytes, borrowed from libgit2's buffer (no copy); empty for the null id (an
+/// intent-to-add entry).
+enum BlobContent<'r> {
+    Empty,
+    Blob(git2::Blob<'r>),
 }
 
-/// Walks a diff and calls `visit` once per file that adds content, with its added lines.
-/// Deleted files, pure renames, submodules and symlinks produce no call.
-pub fn for_each_changed_file(
-    repo: &Repository,
-    diff: &git2::Diff<'_>,
-    stats: &mut DiffStats,
-    mut visit: impl FnMut(&ChangedFile<'_>) -> Result<()>,
-) -> Result<()> {
+impl BlobContent<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            BlobContent::Empty => &[],
+            BlobContent::Blob(blob) => blob.content(),
+        }
+    }
+}
+
+fn read_blob<'r>(repo: &'r Repository, id: Oid, path: &[u8]) -> Result<BlobContent<'r>> {
+    if id.is_zero() {
+        return Ok(BlobContent::Empty);
+    }
+    repo.find_blob(id)
+        .map(BlobContent::Blob)
+        .map_err(Error::git(format!(
+            "reading blob {id} ({})",
+            String::from_utf8_lossy(path)
+        )))
+}
+
+/// One changed entry of a diff that may add content, detached from libgit2's diff object so
+/// entries can be handed to worker threads.
+#[derive(Clone, Debug)]
+pub struct ChangeEntry {
+    /// Path on the new side.
+    pub path: Vec<u8>,
+    /// Blob on the new side.
+    pub new_id: Oid,
+    /// Blob on the old side to diff against; `None` means every line is added.
+    pub old_id: Option<Oid>,
+    /// Whether the entry is a new file (reported even when empty).
+    pub added: bool,
+}
+
+/// The entries of `diff` that can add content. Deleted files, pure renames, mode changes,
+/// submodules and symlinks are left out (counted in `stats` where they are skipped).
+pub fn change_entries(diff: &git2::Diff<'_>, stats: &mut DiffStats) -> Vec<ChangeEntry> {
+    let mut entries = Vec::new();
     for delta in diff.deltas() {
         match delta.status() {
-            Delta::Added
-            | Delta::Modified
-            | Delta::Renamed
-            | Delta::Copied
-            | Delta::Typechange => {}
+            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange => {
+            }
             _ => continue,
         }
         let new = delta.new_file();
@@ -263,45 +295,89 @@ pub fn for_each_changed_file(
             // A pure rename or a mode change: the content was already there.
             continue;
         }
-        let path = new.path_bytes().unwrap_or_default();
-        let content = read_blob(repo, new.id(), path)?;
-        if is_binary(&content) {
-            stats.binary_skipped += 1;
-            visit(&ChangedFile {
-                path,
-                content: &[],
-                hunks: &[],
-                binary: true,
-            })?;
-            continue;
-        }
-        let old_content = match delta.status() {
+        let old_is_text_file = matches!(old.mode(), FileMode::Blob | FileMode::BlobExecutable);
+        let diff_against_old = matches!(
+            delta.status(),
             Delta::Modified | Delta::Renamed | Delta::Copied
-                if matches!(old.mode(), FileMode::Blob | FileMode::BlobExecutable) =>
-            {
-                read_blob(repo, old.id(), old.path_bytes().unwrap_or_default())?
-            }
-            _ => Vec::new(),
-        };
-        let hunks = added_hunks(&old_content, &content);
-        drop(old_content);
-        if hunks.is_empty() && delta.status() != Delta::Added {
-            continue;
-        }
-        stats.files += 1;
-        for h in &hunks {
-            let bytes = &content[h.bytes.clone()];
-            stats.added_lines += count_lines(bytes);
-            stats.added_bytes += bytes.len() as u64;
-        }
-        visit(&ChangedFile {
+        ) && old_is_text_file;
+        entries.push(ChangeEntry {
+            path: new.path_bytes().unwrap_or_default().to_vec(),
+            new_id: new.id(),
+            old_id: diff_against_old.then(|| old.id()),
+            added: delta.status() == Delta::Added,
+        });
+    }
+    entries
+}
+
+/// Reads one entry's blobs, computes its added lines and calls `visit` (unless nothing was
+/// added). Binary content is not diffed: `visit` sees the path only.
+pub fn visit_entry(
+    repo: &Repository,
+    entry: &ChangeEntry,
+    stats: &mut DiffStats,
+    visit: &mut dyn FnMut(&ChangedFile<'_>) -> Result<()>,
+) -> Result<()> {
+    let path = entry.path.as_slice();
+    let blob = read_blob(repo, entry.new_id, path)?;
+    let content = blob.bytes();
+    if is_binary(content) {
+        stats.binary_skipped += 1;
+        return visit(&ChangedFile {
             path,
-            content: &content,
-            hunks: &hunks,
-            binary: false,
-        })?;
+            content: &[],
+            hunks: &[],
+            binary: true,
+        });
+    }
+    let hunks = match entry.old_id {
+        Some(old_id) => {
+            let old_blob = read_blob(repo, old_id, path)?;
+            // The old side is needed only for the diff; it is freed before scanning.
+            added_hunks(old_blob.bytes(), content)
+        }
+        None => added_hunks(&[], content),
+    };
+    if hunks.is_empty() && !entry.added {
+        return Ok(());
+    }
+    stats.files += 1;
+    for h in &hunks {
+        let bytes = &content[h.bytes.clone()];
+        stats.added_lines += count_lines(bytes);
+        stats.added_bytes += bytes.len() as u64;
+    }
+    visit(&ChangedFile {
+        path,
+        content,
+        hunks: &hunks,
+        binary: false,
+    })
+}
+
+/// Walks a diff and calls `visit` once per file that adds content, with its added lines.
+/// Deleted files, pure renames, submodules and symlinks produce no call.
+pub fn for_each_changed_file(
+    repo: &Repository,
+    diff: &git2::Diff<'_>,
+    stats: &mut DiffStats,
+    mut visit: impl FnMut(&ChangedFile<'_>) -> Result<()>,
+) -> Result<()> {
+    for entry in change_entries(diff, stats) {
+        visit_entry(repo, &entry, stats, &mut visit)?;
     }
     Ok(())
+}
+
+impl DiffStats {
+    /// Adds another walk's counts to these.
+    pub fn add(&mut self, other: &DiffStats) {
+        self.files += other.files;
+        self.added_lines += other.added_lines;
+        self.added_bytes += other.added_bytes;
+        self.binary_skipped += other.binary_skipped;
+        self.non_files_skipped += other.non_files_skipped;
+    }
 }
 
 /// The repository's working tree root, or its git directory for a bare repository.
@@ -331,7 +407,10 @@ mod tests {
         let old = "one\ntwo\nthree\nfour\n";
         let new = "one\nTWO\nthree\nfour\nfive\nsix\n";
         let hunks = added_hunks(old.as_bytes(), new.as_bytes());
-        assert_eq!(added_text(new, &hunks), vec![(2, "TWO\n"), (5, "five\nsix\n")]);
+        assert_eq!(
+            added_text(new, &hunks),
+            vec![(2, "TWO\n"), (5, "five\nsix\n")]
+        );
     }
 
     #[test]

@@ -145,7 +145,11 @@ fn print_actions(actions: &install::Actions, opts: &InstallOptions) {
     if opts.quiet {
         return;
     }
-    let prefix = if opts.dry_run { "tierzero (dry run): " } else { "tierzero: " };
+    let prefix = if opts.dry_run {
+        "tierzero (dry run): "
+    } else {
+        "tierzero: "
+    };
     for line in &actions.lines {
         println!("{prefix}{line}");
     }
@@ -227,7 +231,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
             let _ = e.print();
             return ExitCode::from(code as u8);
         }

@@ -44,10 +44,15 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if secret.is_empty() {
         return true;
     }
-    if MARKERS.iter().any(|m| contains_ignore_ascii_case(secret, m)) {
+    if MARKERS
+        .iter()
+        .any(|m| contains_ignore_ascii_case(secret, m))
+    {
         return true;
     }
-    longest_run(secret) >= 6 || distinct_bytes(secret) <= 3
+    // Long base64 bodies of binary structures (private keys, JWTs) legitimately hold runs
+    // of `A` (zero bytes); only short tokens are judged by their runs.
+    (secret.len() < 64 && longest_run(secret) >= 6) || distinct_bytes(secret) <= 3
 }
 
 fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {

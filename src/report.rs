@@ -126,7 +126,11 @@ pub fn write_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
 }
 
 fn write_finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
-    writeln!(out, "  {}:{}:{}  {}  [{}]", f.path, f.line, f.column, f.description, f.rule_id)?;
+    writeln!(
+        out,
+        "  {}:{}:{}  {}  [{}]",
+        f.path, f.line, f.column, f.description, f.rule_id
+    )?;
     if let Some(c) = &f.commit {
         writeln!(out, "    commit   {} ({}, {})", c.id, c.author, c.date)?;
     }
@@ -178,7 +182,11 @@ fn write_summary_line(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     }
     line.push_str("; scanned ");
     if s.commits > 0 {
-        line.push_str(&format!("{} commit{}, ", s.commits, plural(s.commits as usize)));
+        line.push_str(&format!(
+            "{} commit{}, ",
+            s.commits,
+            plural(s.commits as usize)
+        ));
     }
     line.push_str(&format!(
         "{} file{}, {} line{}, {} bytes with {} rules in {} ms",

@@ -138,7 +138,10 @@ pub fn inline_allows(line: &[u8], rule_id: &str, next_line: bool, compat: bool) 
         if !next_line && after.starts_with(b"-next-line") {
             continue;
         }
-        if after.first().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        if after
+            .first()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
             continue;
         }
         if allows_rule(after, rule_id) {
@@ -182,8 +185,18 @@ mod tests {
 
     #[test]
     fn same_line_any_rule() {
-        assert!(inline_allows(b"key = 'x' # tierzero:allow", "openai-project-key", false, false));
-        assert!(!inline_allows(b"key = 'x'", "openai-project-key", false, false));
+        assert!(inline_allows(
+            b"key = 'x' # tierzero:allow",
+            "openai-project-key",
+            false,
+            false
+        ));
+        assert!(!inline_allows(
+            b"key = 'x'",
+            "openai-project-key",
+            false,
+            false
+        ));
     }
 
     #[test]
@@ -201,8 +214,18 @@ mod tests {
         assert!(inline_allows(above, "r-1", true, false));
         assert!(!inline_allows(above, "r-1", false, false));
         assert!(!inline_allows(b"# tierzero:allow", "r-1", true, false));
-        assert!(inline_allows(b"<!-- tierzero:allow-next-line r-1 -->", "r-1", true, false));
-        assert!(!inline_allows(b"<!-- tierzero:allow-next-line r-2 -->", "r-1", true, false));
+        assert!(inline_allows(
+            b"<!-- tierzero:allow-next-line r-1 -->",
+            "r-1",
+            true,
+            false
+        ));
+        assert!(!inline_allows(
+            b"<!-- tierzero:allow-next-line r-2 -->",
+            "r-1",
+            true,
+            false
+        ));
     }
 
     #[test]
@@ -210,7 +233,17 @@ mod tests {
         let line = b"token = 'x' # gitleaks:allow";
         assert!(!inline_allows(line, "r", false, false));
         assert!(inline_allows(line, "r", false, true));
-        assert!(inline_allows(b"x # pragma: allowlist secret", "r", false, true));
-        assert!(inline_allows(b"# pragma: allowlist nextline secret", "r", true, true));
+        assert!(inline_allows(
+            b"x # pragma: allowlist secret",
+            "r",
+            false,
+            true
+        ));
+        assert!(inline_allows(
+            b"# pragma: allowlist nextline secret",
+            "r",
+            true,
+            true
+        ));
     }
 }

@@ -67,7 +67,10 @@ fn corpus_recall_and_precision() {
             found += 1;
         }
     }
-    let covered: Vec<_> = by_provider.iter().filter(|(_, (hit, _))| *hit > 0).collect();
+    let covered: Vec<_> = by_provider
+        .iter()
+        .filter(|(_, (hit, _))| *hit > 0)
+        .collect();
     let covered_total: usize = covered.iter().map(|(_, (_, n))| n).sum();
     let covered_hit: usize = covered.iter().map(|(_, (h, _))| h).sum();
     eprintln!("provider | found/examples");
@@ -85,6 +88,13 @@ fn corpus_recall_and_precision() {
         clean_hits.len(),
         entries().iter().filter(|e| e.kind == "clean").count(),
     );
-    assert!(clean_hits.is_empty(), "findings on clean examples:\n{}", clean_hits.join("\n"));
-    assert!(recall_covered >= 0.90, "recall on covered formats {recall_covered:.3} < 0.90");
+    assert!(
+        clean_hits.is_empty(),
+        "findings on clean examples:\n{}",
+        clean_hits.join("\n")
+    );
+    assert!(
+        recall_covered >= 0.90,
+        "recall on covered formats {recall_covered:.3} < 0.90"
+    );
 }

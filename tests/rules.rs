@@ -30,17 +30,30 @@ fn every_example_is_found_by_its_rule_and_no_negative_is() {
         for ex in &rule.examples {
             let ids = findings_for(&set, ex);
             if !ids.iter().any(|id| id == rule.id.as_ref()) {
-                failures.push(format!("{}: example not found (got {ids:?}): {:?}", rule.id, ex.text()));
+                failures.push(format!(
+                    "{}: example not found (got {ids:?}): {:?}",
+                    rule.id,
+                    ex.text()
+                ));
             }
         }
         for ex in &rule.negative_examples {
             let ids = findings_for(&set, ex);
             if ids.iter().any(|id| id == rule.id.as_ref()) {
-                failures.push(format!("{}: negative example found: {:?}", rule.id, ex.text()));
+                failures.push(format!(
+                    "{}: negative example found: {:?}",
+                    rule.id,
+                    ex.text()
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Removes regex escapes so a keyword can be looked up in a pattern's literal text.
@@ -88,7 +101,9 @@ fn lint_rule_file() {
         }
         match r.rotate_url.as_deref() {
             Some(url) if url.starts_with("https://") && !url.contains(' ') && url.len() > 12 => {}
-            other => problems.push(format!("{id}: rotate_url must be an https URL, got {other:?}")),
+            other => problems.push(format!(
+                "{id}: rotate_url must be an https URL, got {other:?}"
+            )),
         }
         if let Some(regex) = &r.regex {
             if r.keywords.is_empty() {
@@ -96,7 +111,9 @@ fn lint_rule_file() {
             }
             for pat in [Some(regex), r.context.as_ref()].into_iter().flatten() {
                 if let Err(e) = tierzero::rules::compile_regex(pat) {
-                    problems.push(format!("{id}: regex does not compile with Unicode off: {e}"));
+                    problems.push(format!(
+                        "{id}: regex does not compile with Unicode off: {e}"
+                    ));
                 }
                 if pat.contains("\\p{") || pat.contains("\\P{") {
                     problems.push(format!("{id}: Unicode class in regex"));
@@ -109,7 +126,9 @@ fn lint_rule_file() {
             );
             for k in &r.keywords {
                 if !literal.contains(&k.to_ascii_lowercase()) {
-                    problems.push(format!("{id}: keyword {k:?} is not implied by its regex or context"));
+                    problems.push(format!(
+                        "{id}: keyword {k:?} is not implied by its regex or context"
+                    ));
                 }
             }
         } else if r.path.is_none() {
@@ -121,7 +140,12 @@ fn lint_rule_file() {
             }
         }
     }
-    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
