@@ -240,12 +240,17 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
     };
-    let code = match try_main(cli) {
-        Ok(code) => code,
-        Err(e) => {
+    // A bug must still fail closed, with one line rather than a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("tierzero: internal error (please report it): {info}; failing closed");
+    }));
+    let code = match std::panic::catch_unwind(|| try_main(cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("tierzero: error: {e}");
             EXIT_ERROR
         }
+        Err(_) => EXIT_ERROR,
     };
     ExitCode::from(code as u8)
 }
