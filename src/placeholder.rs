@@ -33,9 +33,13 @@ const MARKERS: &[&[u8]] = &[
     b"notasecret",
     b"not_a_real",
     b"not-a-real",
-    b"0123456789",
-    b"123456789",
-    b"abcdefghij",
+    b"123456",
+    b"abcdef",
+    b"abcd1234",
+    b"1a2b3c",
+    b"a1b2c3",
+    b"deadbeef",
+    b"d3adbeef",
 ];
 
 /// Returns true if and only if `secret` looks like a placeholder or a published example
