@@ -65,7 +65,7 @@ fn finish(
 
 /// Below this many changed files, scanning stays on the calling thread: a second
 /// repository handle and a thread cost more than they save on a typical commit.
-const PARALLEL_MIN_ENTRIES: usize = 16;
+const PARALLEL_MIN_ENTRIES: usize = 64;
 
 /// Reads, diffs and scans `entries`, in parallel across cores when there are many. Findings
 /// come back in entry order whatever the thread schedule, so output is deterministic.
