@@ -136,10 +136,8 @@ pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
         ));
     }
     let loaded = config::load(repo.workdir(), &opts.config)?;
-    let index = diff::staged_index(&repo)?;
-    let changes = diff::staged_diff(&repo, &index)?;
     let mut stats = DiffStats::default();
-    let entries = diff::change_entries(&changes, &mut stats);
+    let entries = diff::staged_entries(&repo, &mut stats)?;
     let findings = scan_entries(&repo, &entries, &loaded, true, &mut stats)?;
     let summary = summary("staged", &stats, &loaded, started);
     Ok(finish(findings, summary, opts))

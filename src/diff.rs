@@ -86,20 +86,27 @@ pub fn open_repository() -> Result<Repository> {
 /// `git commit <paths>` and partial commits it points at a temporary index), else the
 /// repository's own index. Read-only: the index is never written.
 pub fn staged_index(repo: &Repository) -> Result<Index> {
-    match std::env::var_os("GIT_INDEX_FILE") {
-        Some(file) if !file.is_empty() => {
-            let mut path = PathBuf::from(&file);
-            if path.is_relative() && !path.exists() {
-                if let Some(workdir) = repo.workdir() {
-                    path = workdir.join(&file);
+    if std::env::var_os("GIT_INDEX_FILE").is_some_and(|f| !f.is_empty()) {
+        let path = staged_index_path(repo);
+        Index::open(&path).map_err(Error::git(format!(
+            "reading the index named by GIT_INDEX_FILE ({})",
+            path.display()
+        )))
+    } else {
+        repo.index().map_err(|e| {
+            if e.message().contains("'link'") {
+                Error::Usage(
+                    "the index is split (core.splitIndex), which tierzero cannot read yet; \
+                     run `git update-index --no-split-index` (and set core.splitIndex=false)"
+                        .into(),
+                )
+            } else {
+                Error::Git {
+                    context: "reading the index".into(),
+                    source: e,
                 }
             }
-            Index::open(&path).map_err(Error::git(format!(
-                "reading the index named by GIT_INDEX_FILE ({})",
-                path.display()
-            )))
-        }
-        _ => repo.index().map_err(Error::git("reading the index")),
+        })
     }
 }
 
@@ -152,6 +159,48 @@ pub fn staged_diff<'r>(repo: &'r Repository, index: &Index) -> Result<git2::Diff
         .map_err(Error::git("listing staged changes"))?;
     find_renames(&mut diff)?;
     Ok(diff)
+}
+
+/// The entries the staged change adds or modifies, read the fast way (the index file
+/// parsed directly, unchanged directories skipped through the cache-tree) when the index
+/// allows it, else through libgit2. Both give the same entries; see `index_file`.
+pub fn staged_entries(repo: &Repository, stats: &mut DiffStats) -> Result<Vec<ChangeEntry>> {
+    let path = staged_index_path(repo);
+    let fast = match std::fs::read(&path) {
+        Ok(bytes) => crate::index_file::IndexFile::parse(&bytes),
+        // No index file yet: nothing has ever been staged.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && head_tree(repo)?.is_none() => {
+            return Ok(Vec::new())
+        }
+        Err(_) => None,
+    };
+    if let Some(index) = fast {
+        let head = head_tree(repo)?;
+        let mut fast_stats = DiffStats::default();
+        if let Some(entries) =
+            crate::index_file::staged_entries(repo, &index, head.as_ref(), &mut fast_stats)?
+        {
+            stats.add(&fast_stats);
+            return Ok(entries);
+        }
+    }
+    let index = staged_index(repo)?;
+    let diff = staged_diff(repo, &index)?;
+    Ok(change_entries(&diff, stats))
+}
+
+/// The path of the index a commit will record (see [`staged_index`]).
+fn staged_index_path(repo: &Repository) -> PathBuf {
+    match std::env::var_os("GIT_INDEX_FILE") {
+        Some(file) if !file.is_empty() => {
+            let path = PathBuf::from(&file);
+            match repo.workdir() {
+                Some(workdir) if path.is_relative() && !path.exists() => workdir.join(path),
+                _ => path,
+            }
+        }
+        _ => repo.path().join("index"),
+    }
 }
 
 /// The change between two trees (`old` = `None` for a root commit).

@@ -22,6 +22,7 @@ pub mod config;
 pub mod diff;
 pub mod error;
 pub mod finding;
+pub mod index_file;
 pub mod install;
 pub mod placeholder;
 pub mod prefilter;
