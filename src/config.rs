@@ -454,6 +454,20 @@ impl State {
                 continue;
             }
             let id = rule.id().to_string();
+            if let Some(allow) = &rule.spec.allow {
+                // Built-in allowlists are validated by the test suite; a failure here would
+                // be a broken build, and is skipped rather than turned into a panic.
+                if let Ok(list) = Allowlist::from_spec(allow) {
+                    state.allowlists.push((
+                        AllowInfo {
+                            origin: BUILTIN_ORIGIN.into(),
+                            rule: Some(id.clone()),
+                            spec: allow.clone(),
+                        },
+                        list,
+                    ));
+                }
+            }
             state.index.insert(id.clone(), state.rules.len());
             state.rules.push(RuleState {
                 spec: rule.spec,
@@ -533,7 +547,7 @@ impl State {
                     disabled_in: None,
                     enabled_in: None,
                 },
-                examples_at: has_examples.then(|| (s, at)),
+                examples_at: has_examples.then_some((s, at)),
             });
         }
 
@@ -964,6 +978,15 @@ mod tests {
         let e = err("disable = [\n 'openai-project-key',\n 'nope',\n]\n");
         assert!(e.starts_with("t.toml:3: key `disable[1]`"), "{e}");
         assert!(!e.contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn builtin_allowlists_compile() {
+        for rule in RuleSet::builtin_rules().unwrap() {
+            if let Some(allow) = &rule.spec.allow {
+                assert!(Allowlist::from_spec(allow).is_ok(), "{}", rule.id());
+            }
+        }
     }
 
     #[test]

@@ -372,14 +372,8 @@ fn regex_stopword_and_per_rule_allowlists() {
         format!("K = \"{key}\"\nK2 = \"{}\"\n", common::openai_key_2()),
     );
     repo.stage("t.py", format!("T = \"{acme}\"\n"));
-    repo.stage(
-        "b.py",
-        format!("T = \"acme_Z3kP9qW2vB7nM4xL8rT1yU6iO0pA5sDf\"\n"),
-    );
-    repo.stage(
-        "n.md",
-        format!("T = \"acme_Z3kP9qW2vB7nM4xL8rT1yU6iO0pA5sDf\"\n"),
-    );
+    repo.stage("b.py", "T = \"acme_Z3kP9qW2vB7nM4xL8rT1yU6iO0pA5sDf\"\n");
+    repo.stage("n.md", "T = \"acme_Z3kP9qW2vB7nM4xL8rT1yU6iO0pA5sDf\"\n");
     repo.stage(
         "c.py",
         format!("EXAMPLE_KEY = \"{0}\"\nREAL = \"{0}\"\n", anthropic_key()),
@@ -407,4 +401,55 @@ fn regex_stopword_and_per_rule_allowlists() {
             ("t.py:1".into(), "acme-token".into(), allow),
         ]
     );
+}
+
+/// The annotated example in docs/CONFIG.md.
+fn documented_example() -> String {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/CONFIG.md")).unwrap();
+    let section = &doc[doc.find("## A complete example").expect("section")..];
+    let start = section.find("```toml\n").expect("toml block") + "```toml\n".len();
+    let end = section[start..].find("```").unwrap();
+    section[start..start + end].to_string()
+}
+
+#[test]
+fn the_documented_example_loads_and_works() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.write(".tierzero.toml", documented_example());
+    let (code, _, stderr) = repo.run(&["config", "--check"]);
+    assert_eq!(code, 0, "{stderr}");
+    let token = acme_token();
+    repo.stage("app.py", format!("T = \"{token}\"\n"));
+    repo.stage("sandbox/t.py", format!("T = \"{token}\"\n"));
+    repo.stage("docs/readme.md", format!("T = \"{token}\"\n"));
+    assert_eq!(
+        repo.found(&[]),
+        vec![("app.py".to_string(), 1, "acme-token".to_string())]
+    );
+    let (_, stdout, _) = repo.run(&["config"]);
+    assert!(
+        stdout.contains("aws-access-key-id                    disabled"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(": description, entropy, allow"), "{stdout}");
+}
+
+#[test]
+fn a_broken_config_refuses_the_commit_through_the_hook() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.install_hook();
+    repo.write(".tierzero.toml", "[allow]\npaths = ['fixtures/[']\n");
+    repo.stage("clean.py", "print('hello')\n");
+    let (ok, out) = repo.commit(&[]);
+    assert!(!ok, "a broken config must fail closed: {out}");
+    assert!(
+        out.contains(".tierzero.toml:2: key `allow.paths[0]`"),
+        "{out}"
+    );
+    repo.write(".tierzero.toml", "[allow]\npaths = ['fixtures/']\n");
+    let (ok, out) = repo.commit(&[]);
+    assert!(ok, "{out}");
 }
