@@ -67,10 +67,17 @@ pub struct RuleInfo {
     pub defined_in: String,
     /// Each override: the layer and the fields it set.
     pub overridden: Vec<(String, Vec<&'static str>)>,
-    /// The layer that disabled it, when it is disabled.
+    /// The last layer that disabled it.
     pub disabled_in: Option<String>,
-    /// The layer that re-enabled it after a lower layer disabled it.
+    /// The layer that re-enabled it after that.
     pub enabled_in: Option<String>,
+}
+
+impl RuleInfo {
+    /// Returns true if and only if the rule runs.
+    pub fn is_active(&self) -> bool {
+        self.disabled_in.is_none() || self.enabled_in.is_some()
+    }
 }
 
 /// An allowlist and where it came from.
@@ -609,7 +616,7 @@ impl State {
                 if disable {
                     info.disabled_in = Some(origin.clone());
                     info.enabled_in = None;
-                } else if info.disabled_in.take().is_some() {
+                } else if info.disabled_in.is_some() {
                     info.enabled_in = Some(origin.clone());
                 }
             }
@@ -640,7 +647,7 @@ impl State {
         let mut infos = Vec::new();
         for state in self.rules {
             infos.push(state.info.clone());
-            if state.info.disabled_in.is_some() {
+            if !state.info.is_active() {
                 continue;
             }
             if let Some(at) = state.examples_at {
@@ -888,18 +895,14 @@ pub fn describe(loaded: &Loaded) -> String {
         p.compat.0,
         p.compat.1.as_deref().unwrap_or("default")
     );
-    let active = p.rules.iter().filter(|r| r.disabled_in.is_none()).count();
+    let active = p.rules.iter().filter(|r| r.is_active()).count();
     let _ = writeln!(
         out,
         "\nRules: {active} active, {} disabled",
         p.rules.len() - active
     );
     for r in &p.rules {
-        let state = if r.disabled_in.is_some() {
-            "disabled"
-        } else {
-            "active"
-        };
+        let state = if !r.is_active() { "disabled" } else { "active" };
         let _ = writeln!(
             out,
             "  {:<36} {state:<8}  defined in {}",
@@ -932,7 +935,12 @@ pub fn describe(loaded: &Loaded) -> String {
     let _ = writeln!(out, "\nSuppression files:");
     match &p.ignore_file {
         Some((path, n)) => {
-            let _ = writeln!(out, "  ignore file  {}  ({n} fingerprints)", path.display());
+            let _ = writeln!(
+                out,
+                "  ignore file  {}  ({n} fingerprint{})",
+                path.display(),
+                if *n == 1 { "" } else { "s" }
+            );
         }
         None => {
             let _ = writeln!(out, "  ignore file  (none)");
@@ -940,7 +948,12 @@ pub fn describe(loaded: &Loaded) -> String {
     }
     match &p.baseline {
         Some((path, n)) => {
-            let _ = writeln!(out, "  baseline     {}  ({n} fingerprints)", path.display());
+            let _ = writeln!(
+                out,
+                "  baseline     {}  ({n} fingerprint{})",
+                path.display(),
+                if *n == 1 { "" } else { "s" }
+            );
         }
         None => {
             let _ = writeln!(out, "  baseline     (none)");

@@ -460,29 +460,26 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
     }
 
     let mut disable_wanted = Vec::new();
-    match doc.get("extend").and_then(Value::as_table) {
-        Some(ext) => {
-            for (key, value) in ext {
-                match key.as_str() {
-                    "useDefault" if value.as_bool() == Some(true) => notes.push(
-                        "[extend] useDefault: gitleaks' default rules are not imported; tierzero's built-in rules run instead (`tierzero rules` lists them)".into(),
-                    ),
-                    "useDefault" => {}
-                    "disabledRules" => {
-                        disable_wanted = strings(value, "[extend] disabledRules", &mut notes)
-                    }
-                    "path" | "url" | "URL" => notes.push(format!(
-                        "[extend] {key}: extending another file is not supported; import that file separately and merge it"
-                    )),
-                    other => notes.push(format!("[extend]: unknown key `{other}` ignored")),
+    let mut use_default = false;
+    if let Some(ext) = doc.get("extend").and_then(Value::as_table) {
+        for (key, value) in ext {
+            match key.as_str() {
+                "useDefault" => use_default = value.as_bool() == Some(true),
+                "disabledRules" => {
+                    disable_wanted = strings(value, "[extend] disabledRules", &mut notes)
                 }
+                "path" | "url" | "URL" => notes.push(format!(
+                    "[extend] {key}: extending another file is not supported; import that file separately and merge it"
+                )),
+                other => notes.push(format!("[extend]: unknown key `{other}` ignored")),
             }
         }
-        None => notes.push(
-            "no [extend] useDefault: tierzero's built-in rules still run alongside these; pass --no-default-rules to run only these"
-                .into(),
-        ),
     }
+    notes.push(if use_default {
+        "[extend] useDefault: gitleaks' default rules are not imported; tierzero's built-in rules run instead (`tierzero rules` lists them)".into()
+    } else {
+        "no [extend] useDefault: tierzero's built-in rules still run alongside these; pass --no-default-rules to run only these".into()
+    });
     for (key, _) in &doc {
         if ![
             "title",
@@ -610,6 +607,21 @@ mod tests {
         assert_eq!(path_regex_to_glob(r"node_modules"), None);
         assert_eq!(path_regex_to_glob(r"^src/\w+\.go$"), None);
         assert_eq!(path_regex_to_glob(r"(?i)\.md$"), None);
+    }
+
+    #[test]
+    fn without_use_default_the_builtin_rules_are_mentioned() {
+        let out = gitleaks(
+            "[[rules]]\nid = 'a'\nregex = 'a_[0-9]{4}'\nkeywords = ['a_']\n",
+            "g",
+        )
+        .unwrap();
+        assert!(
+            out.notes.iter().any(|n| n.contains("--no-default-rules")),
+            "{:?}",
+            out.notes
+        );
+        assert!(out.toml.contains("id = 'a'"), "{}", out.toml);
     }
 
     #[test]
