@@ -158,7 +158,7 @@ fn key_contexts_real_code_uses() {
         format!("let k = {k};"),
         format!("https://api.example.invalid/v1?key={k}&x=1"),
         format!("OPENAI_API_KEY={k}"),
-        format!("{k}"),
+        k.to_string(),
         format!("\"source\": \"{k}\\n\""),
     ];
     repo.stage("contexts.txt", lines.join("\n") + "\n");
