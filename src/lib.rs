@@ -17,11 +17,14 @@
 
 #![warn(missing_docs)]
 
+pub mod baseline;
 pub mod commands;
 pub mod config;
 pub mod diff;
 pub mod error;
 pub mod finding;
+pub mod ignore;
+pub mod import;
 pub mod index_file;
 pub mod install;
 pub mod placeholder;

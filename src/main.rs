@@ -40,6 +40,22 @@ enum Command {
         #[arg(long, value_name = "ID")]
         explain: Option<String>,
     },
+    /// Print the effective configuration and where each part came from.
+    Config(ConfigArgs),
+    /// Record a finding's fingerprint in .tierzero-ignore so it is no longer reported.
+    Ignore {
+        /// The fingerprint printed with the finding (32 lowercase hex digits).
+        fingerprint: String,
+        /// Why this is not a secret (recorded with today's date).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Write .tierzero-baseline.json from every file of HEAD, so existing findings stop
+    /// blocking while new ones are still caught.
+    Baseline(BaselineArgs),
+    /// Convert another tool's configuration into .tierzero.toml syntax.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Entry point for the installed git hooks (not for direct use).
     #[command(hide = true)]
     Hook {
@@ -47,6 +63,58 @@ enum Command {
         name: String,
         /// The arguments git passed.
         args: Vec<String>,
+    },
+}
+
+#[derive(Args)]
+struct ConfigFlags {
+    /// Use this config file instead of the repository's .tierzero.toml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Start from no rules (only those from config files).
+    #[arg(long)]
+    no_default_rules: bool,
+}
+
+impl ConfigFlags {
+    fn options(&self) -> ConfigOptions {
+        ConfigOptions {
+            config_file: self.config.clone(),
+            no_default_rules: self.no_default_rules,
+        }
+    }
+}
+
+#[derive(Args)]
+struct ConfigArgs {
+    /// Only validate the configuration: exit 0 when it loads, 2 with the error when not.
+    #[arg(long)]
+    check: bool,
+    #[command(flatten)]
+    flags: ConfigFlags,
+}
+
+#[derive(Args)]
+struct BaselineArgs {
+    /// Refresh an existing baseline: add new findings, drop those that are gone.
+    #[arg(long)]
+    update: bool,
+    /// Also scan the added lines of every commit reachable from HEAD.
+    #[arg(long)]
+    history: bool,
+    #[command(flatten)]
+    flags: ConfigFlags,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Convert a gitleaks config (.gitleaks.toml); unsupported parts are listed on stderr.
+    Gitleaks {
+        /// The gitleaks config file.
+        file: PathBuf,
+        /// Write the result to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -181,6 +249,75 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
             let opts = args.options();
             let actions = install::uninstall(&opts)?;
             print_actions(&actions, &opts);
+            Ok(EXIT_CLEAN)
+        }
+        Command::Config(args) => {
+            let root = tierzero::config::discover_root()?;
+            let loaded = tierzero::config::load(root.as_deref(), &args.flags.options())?;
+            if args.check {
+                eprintln!(
+                    "tierzero: configuration OK ({} rules active)",
+                    loaded.rules.rules().len()
+                );
+            } else {
+                print!("{}", tierzero::config::describe(&loaded));
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Command::Ignore {
+            fingerprint,
+            reason,
+        } => {
+            let root = tierzero::config::discover_root()?.ok_or_else(|| {
+                Error::Usage("`tierzero ignore` must run inside a repository's working tree".into())
+            })?;
+            let path = root.join(tierzero::ignore::FILE_NAME);
+            let today = tierzero::ignore::today_utc();
+            match tierzero::ignore::append(&path, &fingerprint, &reason, &today)? {
+                tierzero::ignore::Appended::Added(line) => {
+                    println!("tierzero: added to {}: {line}", path.display())
+                }
+                tierzero::ignore::Appended::AlreadyListed => {
+                    println!("tierzero: {fingerprint} is already in {}", path.display())
+                }
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Command::Baseline(args) => {
+            let outcome = tierzero::baseline::run(&tierzero::baseline::BaselineOptions {
+                update: args.update,
+                history: args.history,
+                config: args.flags.options(),
+            })?;
+            println!(
+                "tierzero: wrote {}: {} fingerprint(s) for {} finding(s) in {} file(s){}; {} added, {} dropped",
+                outcome.path.display(),
+                outcome.entries,
+                outcome.occurrences,
+                outcome.stats.files,
+                if args.history {
+                    format!(" and {} commit(s)", outcome.commits)
+                } else {
+                    String::new()
+                },
+                outcome.added,
+                outcome.dropped
+            );
+            Ok(EXIT_CLEAN)
+        }
+        Command::Import(ImportCommand::Gitleaks { file, output }) => {
+            let text = std::fs::read_to_string(&file).map_err(Error::io(&file))?;
+            let imported = tierzero::import::gitleaks(&text, &file.display().to_string())?;
+            for note in &imported.notes {
+                eprintln!("tierzero import: {note}");
+            }
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &imported.toml).map_err(Error::io(&path))?;
+                    eprintln!("tierzero import: wrote {}", path.display());
+                }
+                None => print!("{}", imported.toml),
+            }
             Ok(EXIT_CLEAN)
         }
         Command::Rules { explain } => {
