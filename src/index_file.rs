@@ -385,10 +385,16 @@ fn compare_dir(
                 let (_, tree_is_dir, mode, oid) = &tree_entries[t];
                 debug_assert_eq!(is_dir, *tree_is_dir, "sort keys differ for files and dirs");
                 if is_dir {
+                    let child = index.cache_child(cache, &name);
+                    if child.and_then(|c| index.cache[c].oid) == Some(*oid) {
+                        // Unchanged directory: decided without even reading its tree.
+                        i = end;
+                        t += 1;
+                        continue;
+                    }
                     let subtree = repo
                         .find_tree(*oid)
                         .map_err(Error::git("reading a tree of HEAD"))?;
-                    let child = index.cache_child(cache, &name);
                     let sub_prefix = prefix_len + name.len() + 1;
                     compare_dir(
                         repo,
