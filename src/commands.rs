@@ -23,6 +23,8 @@ pub struct ScanOptions {
     pub verbose: bool,
     /// Configuration choices.
     pub config: ConfigOptions,
+    /// What a commit that concludes a merge is scanned for.
+    pub merge_scan: diff::MergeScan,
 }
 
 fn summary(mode: &str, stats: &DiffStats, loaded: &Loaded, started: Instant) -> Summary {
@@ -70,7 +72,28 @@ pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
     let changes = diff::staged_diff(&repo, &index)?;
     let mut stats = DiffStats::default();
     let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, true);
-    diff::for_each_changed_file(&repo, &changes, &mut stats, |file| scanner.scan_file(file))?;
+    let merge_heads = match opts.merge_scan {
+        diff::MergeScan::Resolution => diff::merge_heads(&repo)?,
+        diff::MergeScan::All => Vec::new(),
+    };
+    if merge_heads.is_empty() {
+        diff::for_each_changed_file(&repo, &changes, &mut stats, |file| scanner.scan_file(file))?;
+    } else {
+        // Concluding a merge: only what is new relative to every parent (see diff.rs).
+        let theirs = merge_heads
+            .iter()
+            .map(|id| {
+                let tree = repo
+                    .find_commit(*id)
+                    .and_then(|c| c.tree())
+                    .map_err(Error::git(format!("reading merge parent {id}")))?;
+                diff::tree_to_index_diff(&repo, Some(&tree), &index)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        diff::for_each_resolution_file(&repo, &changes, &theirs, &mut stats, |file| {
+            scanner.scan_file(file)
+        })?;
+    }
     let findings = scanner.into_findings();
     let summary = summary("staged", &stats, &loaded, started);
     Ok(finish(findings, summary, opts))

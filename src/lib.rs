@@ -25,9 +25,11 @@ pub mod finding;
 pub mod install;
 pub mod placeholder;
 pub mod prefilter;
+pub mod prepush;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod status;
 pub mod suppress;
 
 pub use error::{Error, Result};

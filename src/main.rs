@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tierzero::commands::{self, ScanOptions};
 use tierzero::config::ConfigOptions;
+use tierzero::diff::MergeScan;
 use tierzero::install::{self, InstallOptions};
 use tierzero::report::Format;
 use tierzero::{Error, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
@@ -30,10 +31,17 @@ enum Command {
     /// Scan the staged change (the default) for secrets.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
-    /// Install tierzero's hooks in the current repository.
+    /// Install tierzero's hooks in the current repository (or for every repository with
+    /// --global).
+    #[command(after_help = INSTALL_HELP)]
     Install(InstallArgs),
     /// Remove tierzero's hooks, restoring any hook that was there before.
     Uninstall(InstallArgs),
+    /// Say whether this repository is protected: which hook file runs tierzero, whether
+    /// core.hooksPath overrides it, which binary and version it calls, which config files
+    /// are in effect. Exit 0 when protected, 1 when not.
+    #[command(visible_alias = "doctor")]
+    Status,
     /// List the rules, or explain one.
     Rules {
         /// Print one rule in full, with its remediation.
@@ -81,10 +89,26 @@ struct ScanArgs {
     /// Start from no rules (only those from config files).
     #[arg(long)]
     no_default_rules: bool,
+    /// For a commit that concludes a merge: scan only the resolution (lines new relative
+    /// to every parent), or everything the merge brings in.
+    #[arg(long, value_enum, default_value = "resolution", value_name = "WHAT")]
+    merge_scan: MergeScanArg,
     /// File names passed by hook managers; staged mode scans the index diff regardless.
     #[arg(hide = true)]
     files: Vec<PathBuf>,
 }
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MergeScanArg {
+    Resolution,
+    All,
+}
+
+const INSTALL_HELP: &str = "\
+Existing hooks are kept: moved to <hook>.tierzero-prev and run first (their failure still
+blocks the commit); `tierzero uninstall` puts them back byte for byte. When pre-commit,
+lefthook or husky owns the hooks, tierzero prints the line to add to its configuration
+instead. See docs/INSTALL.md.";
 
 #[derive(Args)]
 struct InstallArgs {
@@ -97,6 +121,21 @@ struct InstallArgs {
     /// Print nothing on success.
     #[arg(long, short)]
     quiet: bool,
+    /// For every repository of this user: set core.hooksPath to a tierzero-managed
+    /// directory that also runs each repository's own hooks (or, with --template,
+    /// init.templateDir: new repositories only).
+    #[arg(long)]
+    global: bool,
+    /// With --global: use init.templateDir instead of core.hooksPath.
+    #[arg(long, requires = "global")]
+    template: bool,
+    /// Also install a pre-push hook that scans the commits being pushed.
+    #[arg(long)]
+    pre_push: bool,
+    /// When husky manages the hooks, add tierzero's line to .husky/pre-commit (and
+    /// .husky/pre-merge-commit) instead of only printing it.
+    #[arg(long)]
+    husky: bool,
 }
 
 impl ScanArgs {
@@ -114,6 +153,10 @@ impl ScanArgs {
                 config_file: self.config.clone(),
                 no_default_rules: self.no_default_rules,
             },
+            merge_scan: match self.merge_scan {
+                MergeScanArg::Resolution => MergeScan::Resolution,
+                MergeScanArg::All => MergeScan::All,
+            },
         }
     }
 }
@@ -124,6 +167,10 @@ impl InstallArgs {
             dry_run: self.dry_run,
             force: self.force,
             quiet: self.quiet,
+            global: self.global,
+            template: self.template,
+            pre_push: self.pre_push,
+            husky: self.husky,
             ..Default::default()
         }
     }
@@ -142,6 +189,9 @@ fn run_scan(args: &ScanArgs) -> Result<i32, Error> {
 }
 
 fn print_actions(actions: &install::Actions, opts: &InstallOptions) {
+    for notice in &actions.notices {
+        println!("tierzero: {notice}");
+    }
     if opts.quiet {
         return;
     }
@@ -154,7 +204,18 @@ fn print_actions(actions: &install::Actions, opts: &InstallOptions) {
 fn try_main(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
-        Command::Hook { name, args: _ } => match name.as_str() {
+        Command::Hook { name, args } => match name.as_str() {
+            "pre-push" => {
+                let report = tierzero::prepush::scan_push(&args, std::io::stdin().lock())?;
+                commands::render(&report, &ScanOptions::default())?;
+                Ok(if report.blocking().next().is_some() {
+                    EXIT_FOUND
+                } else {
+                    EXIT_CLEAN
+                })
+            }
+            // pre-merge-commit: git names the merged heads in GITHEAD_* variables, so the
+            // staged scan narrows itself to the resolution.
             "pre-commit" | "pre-merge-commit" => run_scan(&ScanArgs {
                 staged: true,
                 format: FormatArg::Human,
@@ -163,6 +224,7 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
                 exit_zero: false,
                 config: None,
                 no_default_rules: false,
+                merge_scan: MergeScanArg::Resolution,
                 files: Vec::new(),
             }),
             other => Err(Error::Usage(format!("unknown hook {other:?}"))),
@@ -178,6 +240,15 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
             let actions = install::uninstall(&opts)?;
             print_actions(&actions, &opts);
             Ok(EXIT_CLEAN)
+        }
+        Command::Status => {
+            let status = tierzero::status::check()?;
+            print!("{}", status.render());
+            Ok(if status.protected {
+                EXIT_CLEAN
+            } else {
+                EXIT_FOUND
+            })
         }
         Command::Rules { explain } => {
             let rules = tierzero::rules::RuleSet::builtin_rules()?;
