@@ -208,11 +208,14 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
             "pre-push" => {
                 let report = tierzero::prepush::scan_push(&args, std::io::stdin().lock())?;
                 commands::render(&report, &ScanOptions::default())?;
-                Ok(if report.blocking().next().is_some() {
-                    EXIT_FOUND
-                } else {
-                    EXIT_CLEAN
-                })
+                if report.blocking().next().is_none() {
+                    return Ok(EXIT_CLEAN);
+                }
+                eprintln!(
+                    "tierzero: this push is blocked. Rotate the key, then take it out of those commits \
+                     (`git rebase -i` / `git commit --amend`) before pushing again."
+                );
+                Ok(EXIT_FOUND)
             }
             // pre-merge-commit: git names the merged heads in GITHEAD_* variables, so the
             // staged scan narrows itself to the resolution.
