@@ -37,7 +37,10 @@ fn clean_merge_does_not_rereport_incoming_commits_but_all_mode_does() {
     assert!(repo.found(&[]).is_empty(), "resolution mode: nothing new");
     assert!(repo.found(&["--merge-scan", "resolution"]).is_empty());
     let all = repo.found(&["--merge-scan", "all"]);
-    assert_eq!(all, vec![("feature.py".into(), 1, "openai-project-key".into())]);
+    assert_eq!(
+        all,
+        vec![("feature.py".into(), 1, "openai-project-key".into())]
+    );
     let (ok, out) = repo.commit(&[]);
     assert!(ok, "concluding a clean merge passes: {out}");
 
@@ -47,9 +50,14 @@ fn clean_merge_does_not_rereport_incoming_commits_but_all_mode_does() {
     repo.stage("other.txt", "x\n");
     repo.commit_setup("other");
     let out = repo.git_output(&["merge", "--no-edit", "feature"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut cmd = std::process::Command::new("git");
-    cmd.args(["merge", "--no-edit", "--no-ff", "main"]).current_dir(&repo.path);
+    cmd.args(["merge", "--no-edit", "--no-ff", "main"])
+        .current_dir(&repo.path);
     sb.env(&mut cmd);
     cmd.env("TIERZERO_SKIP", "1");
     let out = cmd.output().unwrap();
@@ -74,13 +82,22 @@ fn conflicted_merge_whose_resolution_adds_a_key_is_blocked() {
     let out = repo.git_output(&["merge", "feature"]);
     assert!(!out.status.success(), "conflict expected");
     // The resolution brings in a key neither side had.
-    repo.stage("conf.py", format!("name = 'both'\n{}", key_line(&openai_key_2())));
+    repo.stage(
+        "conf.py",
+        format!("name = 'both'\n{}", key_line(&openai_key_2())),
+    );
     let found = repo.found(&[]);
-    assert_eq!(found, vec![("conf.py".into(), 2, "openai-project-key".into())]);
+    assert_eq!(
+        found,
+        vec![("conf.py".into(), 2, "openai-project-key".into())]
+    );
     let (ok, out) = repo.commit(&["--no-edit"]);
     assert!(!ok, "the resolution's key must be refused: {out}");
     assert!(out.contains("conf.py:2:"), "{out}");
-    assert!(repo.path.join(".git/MERGE_HEAD").exists(), "merge still in progress");
+    assert!(
+        repo.path.join(".git/MERGE_HEAD").exists(),
+        "merge still in progress"
+    );
 }
 
 #[test]
@@ -89,9 +106,15 @@ fn edits_made_while_merging_are_part_of_the_resolution() {
     let repo = diverged(&sb);
     repo.git(&["merge", "--no-ff", "--no-commit", "feature"]);
     // Not a conflict, but a line neither parent has: an "evil merge".
-    repo.stage("shared.txt", format!("one\n{}two\nthree\n", key_line(&openai_key_2())));
+    repo.stage(
+        "shared.txt",
+        format!("one\n{}two\nthree\n", key_line(&openai_key_2())),
+    );
     let found = repo.found(&[]);
-    assert_eq!(found, vec![("shared.txt".into(), 2, "openai-project-key".into())]);
+    assert_eq!(
+        found,
+        vec![("shared.txt".into(), 2, "openai-project-key".into())]
+    );
     let (ok, _) = repo.commit(&[]);
     assert!(!ok);
 }

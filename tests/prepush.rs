@@ -133,7 +133,10 @@ fn a_previous_pre_push_hook_still_gets_git_input() {
     repo.stage("leak.py", key_line());
     repo.commit_setup("key");
     let out = push(&repo, &["origin", "main"]).expect_err("refused");
-    assert!(out.contains("leak.py:1:"), "tierzero also read the refs: {out}");
+    assert!(
+        out.contains("leak.py:1:"),
+        "tierzero also read the refs: {out}"
+    );
     let seen = fs::read_to_string(&log).unwrap();
     assert!(seen.starts_with("refs/heads/main "), "{seen}");
 }
