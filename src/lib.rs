@@ -22,6 +22,7 @@ pub mod config;
 pub mod diff;
 pub mod error;
 pub mod finding;
+pub mod history;
 pub mod install;
 pub mod placeholder;
 pub mod prefilter;
@@ -30,6 +31,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod status;
+pub mod sources;
 pub mod suppress;
 
 pub use error::{Error, Result};

@@ -58,19 +58,52 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, Default, ValueEnum)]
 enum FormatArg {
+    #[default]
     Human,
     Json,
     Sarif,
     Junit,
 }
 
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Default)]
+#[command(group(clap::ArgGroup::new("source").multiple(false)))]
 struct ScanArgs {
     /// Scan the staged change: HEAD against the index (the default).
-    #[arg(long)]
+    #[arg(long, group = "source")]
     staged: bool,
+    /// Scan every commit of a revision range, each against its first parent, added lines
+    /// only: anything `git rev-list` accepts (`origin/main..HEAD`, `A...B`, `^A B`, `X^!`,
+    /// `B --not --remotes`). Repeat it or quote several revisions in one value.
+    #[arg(
+        long,
+        value_name = "RANGE",
+        allow_hyphen_values = true,
+        group = "source"
+    )]
+    range: Vec<String>,
+    /// With --range: also scan merge commits (what they add relative to their first parent).
+    #[arg(long, requires = "range")]
+    merges: bool,
+    /// Scan every blob reachable from any ref, once each, in parallel (a history audit).
+    #[arg(long, group = "source")]
+    all_history: bool,
+    /// Scan these files (and directories, walked honouring .gitignore) as they are on disk.
+    #[arg(long = "files", value_name = "PATH", num_args = 1.., group = "source")]
+    disk_files: Vec<PathBuf>,
+    /// Scan a directory as it is on disk, honouring .gitignore (need not be a repository).
+    #[arg(long, value_name = "DIR", group = "source")]
+    dir: Option<PathBuf>,
+    /// Scan standard input.
+    #[arg(long, group = "source")]
+    stdin: bool,
+    /// Scan a commit message file, ignoring `#` comment lines (the commit-msg hook mode).
+    #[arg(long, value_name = "FILE", group = "source")]
+    commit_msg: Option<PathBuf>,
+    /// Files and history: skip content larger than SIZE (e.g. 10MB, 512K; default 10MB).
+    #[arg(long, value_name = "SIZE", value_parser = tierzero::sources::parse_size)]
+    max_file_size: Option<u64>,
     /// Output format: human (stderr), json, sarif, junit.
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
@@ -98,8 +131,9 @@ struct ScanArgs {
     files: Vec<PathBuf>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, Default, ValueEnum)]
 enum MergeScanArg {
+    #[default]
     Resolution,
     All,
 }
@@ -157,6 +191,8 @@ impl ScanArgs {
                 MergeScanArg::Resolution => MergeScan::Resolution,
                 MergeScanArg::All => MergeScan::All,
             },
+            merges: self.merges,
+            max_file_size: self.max_file_size,
         }
     }
 }
@@ -178,7 +214,22 @@ impl InstallArgs {
 
 fn run_scan(args: &ScanArgs) -> Result<i32, Error> {
     let opts = args.options();
-    let report = commands::scan_staged(&opts)?;
+    let here = std::path::Path::new(".");
+    let report = if !args.range.is_empty() {
+        commands::scan_range(here, &args.range, &opts)?
+    } else if args.all_history {
+        commands::scan_history(here, &opts)?
+    } else if !args.disk_files.is_empty() || args.dir.is_some() {
+        let mut paths = args.disk_files.clone();
+        paths.extend(args.dir.clone());
+        commands::scan_files(&paths, &opts)?
+    } else if args.stdin {
+        commands::scan_stdin(&opts)?
+    } else if let Some(file) = &args.commit_msg {
+        commands::scan_commit_msg(file, &opts)?
+    } else {
+        commands::scan_staged(&opts)?
+    };
     commands::render(&report, &opts)?;
     let blocked = report.blocking().next().is_some();
     Ok(if blocked && !args.exit_zero {
@@ -195,7 +246,11 @@ fn print_actions(actions: &install::Actions, opts: &InstallOptions) {
     if opts.quiet {
         return;
     }
-    let prefix = if opts.dry_run { "tierzero (dry run): " } else { "tierzero: " };
+    let prefix = if opts.dry_run {
+        "tierzero (dry run): "
+    } else {
+        "tierzero: "
+    };
     for line in &actions.lines {
         println!("{prefix}{line}");
     }
@@ -217,6 +272,15 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
                 );
                 Ok(EXIT_FOUND)
             }
+            "commit-msg" => match args.first() {
+                Some(file) => run_scan(&ScanArgs {
+                    commit_msg: Some(PathBuf::from(file)),
+                    ..ScanArgs::default()
+                }),
+                None => Err(Error::Usage(
+                    "the commit-msg hook needs the message file git passes".into(),
+                )),
+            },
             // pre-merge-commit: git names the merged heads in GITHEAD_* variables, so the
             // staged scan narrows itself to the resolution.
             "pre-commit" | "pre-merge-commit" => run_scan(&ScanArgs {
@@ -229,6 +293,7 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
                 no_default_rules: false,
                 merge_scan: MergeScanArg::Resolution,
                 files: Vec::new(),
+                ..ScanArgs::default()
             }),
             other => Err(Error::Usage(format!("unknown hook {other:?}"))),
         },
@@ -301,7 +366,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
             let _ = e.print();
             return ExitCode::from(code as u8);
         }
