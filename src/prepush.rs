@@ -4,23 +4,27 @@
 //! stdin. A deletion has an all-zero local sha (nothing to send, nothing to scan). A new
 //! branch has an all-zero remote sha: the commits sent are those not reachable from any
 //! remote-tracking ref (`<local sha> --not --remotes`). Otherwise they are
-//! `<remote sha>..<local sha>` (falling back to `--not --remotes` when the remote's commit
-//! is not here, as after someone else's force-push). Each commit is diffed against its
+//! `<remote sha>..<local sha>`, also minus what remote-tracking refs already hold (falling
+//! back to `--not --remotes` alone when the remote's commit is not here, as after someone
+//! else's force-push). Each commit is diffed against its
 //! first parent; a merge commit contributes only its resolution, since its other parents'
 //! commits are either sent too (and scanned themselves) or already on the remote.
 //!
-//! This module owns parsing git's input and choosing the commits; matching is `scan`'s.
+//! This module owns parsing git's input and choosing the commits; listing and scanning
+//! ordinary commits is `history`'s (the same code as `tierzero scan --range`), matching is
+//! `scan`'s.
 
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::time::Instant;
 
-use git2::{Commit, Oid, Repository, Revwalk, Sort};
+use git2::{Commit, Oid, Repository};
 
 use crate::config;
 use crate::diff::{self, DiffStats};
 use crate::error::{Error, Result};
-use crate::finding::CommitInfo;
+use crate::finding::Finding;
+use crate::history;
 use crate::report::{Report, Summary};
 use crate::scan::Scanner;
 
@@ -73,25 +77,16 @@ pub fn commits_to_push(repo: &Repository, updates: &[RefUpdate]) -> Result<Vec<O
         if update.local.is_zero() {
             continue; // a deletion sends nothing
         }
-        let mut walk: Revwalk<'_> = repo.revwalk().map_err(Error::git("walking commits"))?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
-            .map_err(Error::git("walking commits"))?;
-        walk.push(update.local).map_err(Error::git(format!(
-            "reading pushed commit {}",
-            update.local
-        )))?;
         let remote_known = !update.remote.is_zero() && repo.find_commit(update.remote).is_ok();
-        if remote_known {
-            walk.hide(update.remote).map_err(Error::git(format!(
-                "reading remote commit {}",
-                update.remote
-            )))?;
+        let spec = if remote_known {
+            // What the remote branch lacks, minus what is already on a remote under
+            // another name (a feature branch merged locally, say): it was scanned there.
+            format!("{} ^{} --not --remotes", update.local, update.remote)
         } else {
-            walk.hide_glob("refs/remotes/*")
-                .map_err(Error::git("reading remote-tracking refs"))?;
-        }
-        for id in walk {
-            let id = id.map_err(Error::git("walking pushed commits"))?;
+            // A new branch, or a remote commit we do not have (someone else's push).
+            format!("{} --not --remotes", update.local)
+        };
+        for id in history::resolve_range(repo, &[spec])? {
             if seen.insert(id) {
                 commits.push(id);
             }
@@ -100,88 +95,74 @@ pub fn commits_to_push(repo: &Repository, updates: &[RefUpdate]) -> Result<Vec<O
     Ok(commits)
 }
 
-/// Civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+/// Scans one merge commit for its resolution: lines new relative to every parent.
+fn scan_merge(
+    repo: &Repository,
+    commit: &Commit<'_>,
+    loaded: &config::Loaded,
+    stats: &mut DiffStats,
+) -> Result<Vec<Finding>> {
+    let id = commit.id();
+    let tree = commit
+        .tree()
+        .map_err(Error::git(format!("reading the tree of {id}")))?;
+    let parent_trees = commit
+        .parents()
+        .map(|p| p.tree())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(Error::git(format!("reading the parents of {id}")))?;
+    let ours = diff::tree_diff(repo, parent_trees.first(), &tree)?;
+    let theirs = parent_trees[1..]
+        .iter()
+        .map(|p| diff::tree_diff(repo, Some(p), &tree))
+        .collect::<Result<Vec<_>>>()?;
+    let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, false);
+    diff::for_each_resolution_file(repo, &ours, &theirs, stats, |f| scanner.scan_file(f))?;
+    let info = history::commit_info(commit);
+    Ok(scanner
+        .into_findings()
+        .into_iter()
+        .map(|mut f| {
+            f.commit = Some(info.clone());
+            f
+        })
+        .collect())
 }
 
-/// RFC 3339 rendering of a git time, in its own offset.
-fn rfc3339(time: git2::Time) -> String {
-    let offset = i64::from(time.offset_minutes());
-    let local = time.seconds() + offset * 60;
-    let (y, mo, d) = civil(local.div_euclid(86_400));
-    let secs = local.rem_euclid(86_400);
-    let sign = if offset < 0 { '-' } else { '+' };
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-        offset.abs() / 60,
-        offset.abs() % 60
-    )
-}
-
-fn commit_info(commit: &Commit<'_>) -> CommitInfo {
-    let author = commit.author();
-    CommitInfo {
-        id: commit.id().to_string(),
-        author: format!(
-            "{} <{}>",
-            String::from_utf8_lossy(author.name_bytes()),
-            String::from_utf8_lossy(author.email_bytes())
-        ),
-        date: rfc3339(author.when()),
-    }
-}
-
-/// Scans what a push sends, given the hook's arguments and git's stdin.
+/// Scans what a push sends, given the hook's arguments and git's stdin. Ordinary commits
+/// go through `history::scan_commits` (as `tierzero scan --range` does); a merge commit
+/// contributes only its resolution, since its other parents' commits are either pushed
+/// too (and scanned) or already on the remote.
 pub fn scan_push(_args: &[String], input: impl BufRead) -> Result<Report> {
     let started = Instant::now();
     let updates = parse_updates(input)?;
     let repo = diff::open_repository()?;
     let loaded = config::load(repo.workdir(), &config::ConfigOptions::default())?;
     let commits = commits_to_push(&repo, &updates)?;
-    let mut stats = DiffStats::default();
-    let mut findings = Vec::new();
+    let mut merges = Vec::new();
+    let mut ordinary = Vec::new();
     for id in &commits {
         let commit = repo
             .find_commit(*id)
             .map_err(Error::git(format!("reading commit {id}")))?;
-        let tree = commit
-            .tree()
-            .map_err(Error::git(format!("reading the tree of {id}")))?;
-        let parent_trees = commit
-            .parents()
-            .map(|p| p.tree())
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(Error::git(format!("reading the parents of {id}")))?;
-        let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, false);
-        let ours = diff::tree_diff(&repo, parent_trees.first(), &tree)?;
-        if parent_trees.len() > 1 {
-            let theirs = parent_trees[1..]
-                .iter()
-                .map(|p| diff::tree_diff(&repo, Some(p), &tree))
-                .collect::<Result<Vec<_>>>()?;
-            diff::for_each_resolution_file(&repo, &ours, &theirs, &mut stats, |f| {
-                scanner.scan_file(f)
-            })?;
+        if commit.parent_count() > 1 {
+            merges.push(commit);
         } else {
-            diff::for_each_changed_file(&repo, &ours, &mut stats, |f| scanner.scan_file(f))?;
+            ordinary.push(*id);
         }
-        let info = commit_info(&commit);
-        findings.extend(scanner.into_findings().into_iter().map(|mut f| {
-            f.commit = Some(info.clone());
-            f
-        }));
+    }
+    let scan = history::scan_commits(&repo, &ordinary, false, &loaded.rules, &loaded.suppressor)?;
+    let mut stats = scan.stats;
+    let mut findings = scan.findings;
+    for commit in &merges {
+        for f in scan_merge(&repo, commit, &loaded, &mut stats)? {
+            let known = findings
+                .iter()
+                .any(|g| g.path == f.path && g.fingerprint == f.fingerprint);
+            if !known {
+                findings.push(f);
+            }
+        }
     }
     let suppressed = findings
         .iter()
@@ -221,18 +202,5 @@ mod tests {
         assert!(updates[0].remote.is_zero() && !updates[0].local.is_zero());
         assert!(updates[1].local.is_zero());
         assert!(parse_updates("refs/heads/x abc".as_bytes()).is_err());
-    }
-
-    #[test]
-    fn dates_are_rfc3339() {
-        assert_eq!(rfc3339(git2::Time::new(0, 0)), "1970-01-01T00:00:00+00:00");
-        assert_eq!(
-            rfc3339(git2::Time::new(1_700_000_000, 60)),
-            "2023-11-14T23:13:20+01:00"
-        );
-        assert_eq!(
-            rfc3339(git2::Time::new(951_782_400, -300)),
-            "2000-02-28T19:00:00-05:00"
-        );
     }
 }

@@ -140,3 +140,31 @@ fn a_previous_pre_push_hook_still_gets_git_input() {
     let seen = fs::read_to_string(&log).unwrap();
     assert!(seen.starts_with("refs/heads/main "), "{seen}");
 }
+
+#[test]
+fn pushed_merges_contribute_only_their_resolution() {
+    let sb = Sandbox::new();
+    let repo = setup(&sb);
+    // A feature branch whose key is already on the remote (pushed past the hook).
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.stage("feature.py", key_line());
+    repo.commit_setup("key on feature");
+    push(&repo, &["--no-verify", "origin", "feature"]).unwrap();
+    repo.git(&["checkout", "-q", "main"]);
+    repo.stage("main.txt", "main work\n");
+    repo.commit_setup("main work");
+    // A clean merge brings the key into main: nothing new to report.
+    repo.git(&["merge", "-q", "--no-verify", "--no-edit", "feature"]);
+    push(&repo, &["origin", "main"]).expect("the merged key was already on the remote");
+
+    // An "evil merge": a key added while merging, in no parent.
+    repo.git(&["checkout", "-q", "-b", "side", "main~1"]);
+    repo.stage("side.txt", "side\n");
+    repo.commit_setup("side");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["merge", "-q", "--no-commit", "--no-ff", "side"]);
+    repo.stage("main.txt", format!("main work\n{}", key_line()));
+    repo.git(&["commit", "-q", "--no-verify", "--no-edit"]);
+    let out = push(&repo, &["origin", "main"]).expect_err("resolution key refused");
+    assert!(out.contains("main.txt:2:"), "{out}");
+}
