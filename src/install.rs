@@ -422,8 +422,22 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
     }
     let mut actions = Actions::default();
     if hooks_path_setting(&repo)?.is_some() {
+        let config = repo
+            .config()
+            .map_err(Error::git("reading git configuration"))?;
+        let global = config.get_entry("core.hooksPath").is_ok_and(|e| {
+            matches!(
+                e.level(),
+                git2::ConfigLevel::Global | git2::ConfigLevel::XDG | git2::ConfigLevel::System
+            )
+        });
         actions.say(format!(
-            "core.hooksPath is set: git runs hooks from {}, so tierzero installs there",
+            "core.hooksPath is set{}: git runs hooks from {}, so tierzero installs there",
+            if global {
+                " in your global config (so this affects every repository that uses it)"
+            } else {
+                ""
+            },
             dir.display()
         ));
     }

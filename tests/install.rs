@@ -447,7 +447,10 @@ fn husky_owned_hooks_get_a_snippet_or_our_line_with_husky_flag() {
     let before = snapshot(&repo.path.join(".husky"));
 
     let out = ok(repo.run(&["install"]));
-    assert!(out.contains("husky manages"), "{out}");
+    assert!(
+        out.contains("husky manages") && out.contains("core.hooksPath = .husky/_"),
+        "{out}"
+    );
     assert!(
         out.contains(tierzero::install::managers::HUSKY_LINE),
         "{out}"
@@ -704,4 +707,39 @@ fn global_install_into_an_existing_template_dir() {
         fs::read(sb.home().join(".gitconfig")).unwrap(),
         b"[init]\n\ttemplateDir = ~/tpl\n"
     );
+}
+
+#[test]
+fn a_symlinked_hook_even_a_dangling_one_is_kept_and_restored() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    let hook = repo.path.join(".git/hooks/pre-commit");
+    std::os::unix::fs::symlink("../../tools/missing-hook", &hook).unwrap();
+    ok(repo.run(&["install"]));
+    let prev = repo.path.join(".git/hooks/pre-commit.tierzero-prev");
+    assert_eq!(
+        fs::read_link(&prev).unwrap(),
+        Path::new("../../tools/missing-hook")
+    );
+    assert!(is_ours(&hook));
+    ok(repo.run(&["uninstall"]));
+    assert_eq!(
+        fs::read_link(&hook).unwrap(),
+        Path::new("../../tools/missing-hook")
+    );
+}
+
+#[test]
+fn per_repo_install_under_a_global_hooks_path_says_it_is_global() {
+    let sb = Sandbox::new();
+    let shared = sb.home().join("team-hooks");
+    fs::write(
+        sb.home().join(".gitconfig"),
+        format!("[core]\n\thooksPath = {}\n", shared.display()),
+    )
+    .unwrap();
+    let repo = sb.repo("r");
+    let out = ok(repo.run(&["install"]));
+    assert!(out.contains("global config"), "{out}");
+    assert!(is_ours(&shared.join("pre-commit")));
 }

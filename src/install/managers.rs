@@ -172,8 +172,14 @@ pub fn install(repo: &Repository, manager: Manager, opts: &InstallOptions) -> Re
         ));
         return Ok(actions);
     }
+    let why = match hooks_path_setting(repo)? {
+        Some(setting) if manager == Manager::Husky => {
+            format!(" (core.hooksPath = {})", setting.display())
+        }
+        _ => String::new(),
+    };
     actions.notices.push(format!(
-        "{} manages this repository's hooks, so tierzero did not touch its generated files; {}",
+        "{} manages this repository's hooks{why}, so tierzero did not touch its generated files; {}",
         manager.name(),
         snippet(manager)
     ));
