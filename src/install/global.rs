@@ -319,10 +319,6 @@ fn restore(edit: &ConfigEdit, opts: &InstallOptions, actions: &mut Actions) -> R
     Ok(())
 }
 
-fn scan_hooks(opts: &InstallOptions) -> Vec<String> {
-    opts.hook_names()
-}
-
 /// `tierzero install --global`.
 pub fn install(opts: &InstallOptions) -> Result<Actions> {
     let wanted = if opts.template {
@@ -343,7 +339,7 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
         }
     }
     let binary = opts.binary()?;
-    let scan = scan_hooks(opts);
+    let scan = opts.hook_names();
     let scan_refs: Vec<&str> = scan.iter().map(String::as_str).collect();
     let mut actions = Actions::default();
     let mut state = existing.clone();
@@ -376,10 +372,7 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
                     "core.hooksPath was {prev}: tierzero's hooks run the hooks there first"
                 ));
             }
-            let script_for = |name: &str| {
-                let script = hook_script_with(&binary, &chain, &scan_refs);
-                (name.to_string(), script)
-            };
+            let script = hook_script_with(&binary, &chain, &scan_refs);
             let mut sub = Actions::default();
             if !dir.exists() {
                 sub.say(format!("create {}", dir.display()));
@@ -389,7 +382,7 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
             }
             let mut changed = 0;
             for name in ALL_CLIENT_HOOKS {
-                let (name, script) = script_for(name);
+                let name = name.to_string();
                 let path = dir.join(&name);
                 let existing = fs::read(&path).ok();
                 if existing.as_deref() == Some(script.as_bytes()) {
