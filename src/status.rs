@@ -147,7 +147,16 @@ pub fn check() -> Result<Status> {
     }
 
     let protected_by_hook = if let Some(owner) = managers::detect(&repo, &dir)? {
-        let configured = managers::configured(&repo, owner);
+        let moved = managers::ours_moved_aside(&dir);
+        if let Some(path) = &moved {
+            status.say(format!(
+                "{}: {} ran `install` after tierzero and still runs tierzero's hook, moved to {}",
+                owner.name(),
+                owner.name(),
+                path.display()
+            ));
+        }
+        let configured = managers::configured(&repo, owner) || moved.is_some();
         status.say(format!(
             "hook manager: {} owns the hooks; its configuration {} tierzero",
             owner.name(),
@@ -156,7 +165,13 @@ pub fn check() -> Result<Status> {
         if !configured {
             status.say(format!("fix: {}", managers::snippet(owner)));
         }
-        let binary_ok = check_binary(&mut status, None);
+        // The manager's configuration calls `tierzero` on PATH; our moved hook, its
+        // recorded binary.
+        let recorded = moved
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .and_then(|c| install::recorded_binary(&c));
+        let binary_ok = check_binary(&mut status, recorded);
         configured && binary_ok
     } else {
         if global::managed_hooks_dir_in_use(&dir)?.is_some() {

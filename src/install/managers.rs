@@ -131,6 +131,18 @@ pub fn snippet(manager: Manager) -> String {
     }
 }
 
+/// What pre-commit (`.legacy`) and lefthook (`.old`) rename an existing hook to when they
+/// take over; they keep running it.
+const MOVED_ASIDE: &[&str] = &[".legacy", ".old"];
+
+/// Whether tierzero's own hook, moved aside by the manager in `dir`, still runs.
+pub fn ours_moved_aside(dir: &Path) -> Option<PathBuf> {
+    MOVED_ASIDE
+        .iter()
+        .map(|suffix| dir.join(format!("pre-commit{suffix}")))
+        .find(|p| fs::read(p).is_ok_and(|c| super::is_ours(&c)))
+}
+
 /// Whether the manager's configuration already runs tierzero.
 pub fn configured(repo: &Repository, manager: Manager) -> bool {
     let Some(root) = repo.workdir() else {
