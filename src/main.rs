@@ -37,9 +37,11 @@ enum Command {
     Install(InstallArgs),
     /// Remove tierzero's hooks, restoring any hook that was there before.
     Uninstall(InstallArgs),
-    /// Say whether this repository is protected: which hook file runs tierzero, whether
-    /// core.hooksPath overrides it, which binary and version it calls, which config files
-    /// are in effect. Exit 0 when protected, 1 when not.
+    /// Say whether this repository is protected, and by what (exit 0 yes, 1 no).
+    ///
+    /// Shows which hook file runs tierzero, whether core.hooksPath overrides it, which
+    /// binary and version it calls, and which config files are in effect. Exit codes: 0
+    /// protected, 1 not protected, 2 error.
     #[command(visible_alias = "doctor")]
     Status,
     /// List the rules, or explain one.
@@ -155,12 +157,11 @@ struct InstallArgs {
     /// Print nothing on success.
     #[arg(long, short)]
     quiet: bool,
-    /// For every repository of this user: set core.hooksPath to a tierzero-managed
-    /// directory that also runs each repository's own hooks (or, with --template,
-    /// init.templateDir: new repositories only).
+    /// For every repository of this user: core.hooksPath -> a tierzero-managed directory
+    /// that also runs each repository's own hooks (undo: uninstall --global).
     #[arg(long)]
     global: bool,
-    /// With --global: use init.templateDir instead of core.hooksPath.
+    /// With --global: use init.templateDir instead (repositories created from now on).
     #[arg(long, requires = "global")]
     template: bool,
     /// Also install a pre-push hook that scans the commits being pushed.
