@@ -246,9 +246,13 @@ pub fn check() -> Result<Status> {
     }
     let repo_config = root.join(".tierzero.toml");
     let user_config = global::config_dir()?.join("config.toml");
+    let ignore_file = root.join(".tierzero-ignore");
+    let baseline = root.join(".tierzero-baseline.json");
     for (label, path) in [
         ("repository config", &repo_config),
         ("user config", &user_config),
+        ("ignore file", &ignore_file),
+        ("baseline", &baseline),
     ] {
         status.say(format!(
             "{label}: {} ({})",
