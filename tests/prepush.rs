@@ -168,3 +168,32 @@ fn pushed_merges_contribute_only_their_resolution() {
     let out = push(&repo, &["origin", "main"]).expect_err("resolution key refused");
     assert!(out.contains("main.txt:2:"), "{out}");
 }
+
+#[test]
+fn global_install_with_pre_push_scans_pushes_of_any_repository() {
+    let sb = Sandbox::new();
+    let seed = sb.repo("seed");
+    let (code, out, err) = seed.run(&["install", "--global", "--pre-push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let remote = sb.dir.path().join("remote.git");
+    fs::create_dir_all(&remote).unwrap();
+    Repo {
+        sandbox: &sb,
+        path: remote.clone(),
+    }
+    .git(&["init", "-q", "--bare"]);
+    let repo = sb.repo("r");
+    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    // The repository's own pre-push still runs and still reads git's stdin.
+    let log = sb.dir.path().join("own-stdin.txt");
+    let hook = repo.path.join(".git/hooks/pre-push");
+    fs::write(&hook, format!("#!/bin/sh\ncat > '{}'\n", log.display())).unwrap();
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+    repo.stage("leak.py", key_line());
+    repo.commit_setup("key, no hook");
+    let out = push(&repo, &["origin", "main"]).expect_err("refused");
+    assert!(out.contains("leak.py:1:"), "{out}");
+    assert!(fs::read_to_string(&log)
+        .unwrap()
+        .starts_with("refs/heads/main "));
+}
