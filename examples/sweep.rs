@@ -14,12 +14,19 @@ use tierzero::scan::{scan_text, Scanner};
 use tierzero::suppress::Suppressor;
 
 fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() {
-            if path.file_name().is_some_and(|n| n == ".git" || n == "target") {
+            if path
+                .file_name()
+                .is_some_and(|n| n == ".git" || n == "target")
+            {
                 continue;
             }
             walk(&path, files);
@@ -50,11 +57,17 @@ fn main() {
     let (mut bytes, mut scanned) = (0u64, 0u64);
     let started = std::time::Instant::now();
     for file in &files {
-        let Ok(content) = std::fs::read(file) else { continue };
+        let Ok(content) = std::fs::read(file) else {
+            continue;
+        };
         if content.len() > 2_000_000 {
             continue;
         }
-        let rel = file.strip_prefix(dir).unwrap_or(file).to_string_lossy().into_owned();
+        let rel = file
+            .strip_prefix(dir)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .into_owned();
         if let Ok(stats) = scan_text(&mut scanner, &rel, &content) {
             bytes += stats.added_bytes;
             scanned += stats.files;

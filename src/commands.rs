@@ -11,6 +11,7 @@ use crate::diff::{self, DiffStats};
 use crate::error::{Error, Result};
 use crate::report::{self, Format, Report, Summary};
 use crate::scan::Scanner;
+use crate::{history, sources};
 
 /// Options shared by every scan.
 #[derive(Clone, Debug, Default)]
@@ -23,6 +24,13 @@ pub struct ScanOptions {
     pub verbose: bool,
     /// Configuration choices.
     pub config: ConfigOptions,
+    /// What a commit that concludes a merge is scanned for.
+    pub merge_scan: diff::MergeScan,
+    /// Range scans: also diff merge commits against their first parent.
+    pub merges: bool,
+    /// Files, history: skip content larger than this many bytes (default
+    /// [`sources::DEFAULT_MAX_FILE_SIZE`]).
+    pub max_file_size: Option<u64>,
 }
 
 fn summary(mode: &str, stats: &DiffStats, loaded: &Loaded, started: Instant) -> Summary {
@@ -137,9 +145,44 @@ pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
     }
     let loaded = config::load(repo.workdir(), &opts.config)?;
     let mut stats = DiffStats::default();
-    let entries = diff::staged_entries(&repo, &mut stats)?;
-    let findings = scan_entries(&repo, &entries, &loaded, true, &mut stats)?;
-    let summary = summary("staged", &stats, &loaded, started);
+    let merge_heads = match opts.merge_scan {
+        diff::MergeScan::Resolution => diff::merge_heads(&repo)?,
+        diff::MergeScan::All => Vec::new(),
+    };
+    let (findings, paths) = if merge_heads.is_empty() {
+        let entries = diff::staged_entries(&repo, &mut stats)?;
+        let paths = entries
+            .iter()
+            .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+            .collect();
+        (
+            scan_entries(&repo, &entries, &loaded, true, &mut stats)?,
+            paths,
+        )
+    } else {
+        // Concluding a merge: only what is new relative to every parent (see diff.rs).
+        let index = diff::staged_index(&repo)?;
+        let changes = diff::staged_diff(&repo, &index)?;
+        let theirs = merge_heads
+            .iter()
+            .map(|id| {
+                let tree = repo
+                    .find_commit(*id)
+                    .and_then(|c| c.tree())
+                    .map_err(Error::git(format!("reading merge parent {id}")))?;
+                diff::tree_to_index_diff(&repo, Some(&tree), &index)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, true);
+        let mut paths = Vec::new();
+        diff::for_each_resolution_file(&repo, &changes, &theirs, &mut stats, |file| {
+            paths.push(String::from_utf8_lossy(file.path).into_owned());
+            scanner.scan_file(file)
+        })?;
+        (scanner.into_findings(), paths)
+    };
+    let mut summary = summary("staged", &stats, &loaded, started);
+    summary.scanned_paths = paths;
     Ok(finish(findings, summary, opts))
 }
 
@@ -147,7 +190,7 @@ pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
 /// `--output` or stdout.
 pub fn render(report: &Report, opts: &ScanOptions) -> Result<()> {
     match opts.format {
-        Format::Human => {
+        Format::Human if opts.output.is_none() => {
             let stderr = std::io::stderr();
             let mut out = stderr.lock();
             report::write_human(&mut out, report, opts.verbose).map_err(Error::io("<stderr>"))
@@ -156,12 +199,10 @@ pub fn render(report: &Report, opts: &ScanOptions) -> Result<()> {
             let mut buffer = Vec::new();
             match format {
                 Format::Json => report::write_json(&mut buffer, report),
-                Format::Sarif | Format::Junit => {
-                    return Err(Error::Usage(format!(
-                        "{format:?} output is not available in this build"
-                    )))
-                }
-                Format::Human => unreachable!("handled above"),
+                Format::Sarif => report::write_sarif(&mut buffer, report),
+                Format::Junit => report::write_junit(&mut buffer, report),
+                // Only with --output: the human report goes to the file.
+                Format::Human => report::write_human(&mut buffer, report, opts.verbose),
             }
             .map_err(Error::io("<report>"))?;
             match &opts.output {
@@ -176,4 +217,151 @@ pub fn render(report: &Report, opts: &ScanOptions) -> Result<()> {
             }
         }
     }
+}
+
+/// Adds what a commit scan saw to a summary.
+fn commit_summary(
+    mode: &str,
+    scan: &mut history::CommitScan,
+    loaded: &Loaded,
+    started: Instant,
+) -> Summary {
+    let mut s = summary(mode, &scan.stats, loaded, started);
+    s.commits = scan.commits;
+    if scan.merges_skipped > 0 {
+        s.skipped.push(report::Skipped {
+            path: format!("{} merge commit(s)", scan.merges_skipped),
+            reason: "merges are not diffed without --merges (their content was scanned on the side it came from)"
+                .into(),
+        });
+    }
+    s.skipped.append(&mut scan.skipped);
+    s.scanned_paths = std::mem::take(&mut scan.paths).into_iter().collect();
+    s
+}
+
+/// Adds what a plain-text scan saw to a summary.
+fn text_summary(
+    mode: &str,
+    scan: &mut sources::TextScan,
+    loaded: &Loaded,
+    started: Instant,
+) -> Summary {
+    let mut s = summary(mode, &scan.stats, loaded, started);
+    // Each binary is listed by name below; drop the aggregate line.
+    s.skipped.clear();
+    s.skipped.append(&mut scan.skipped);
+    s.scanned_paths = std::mem::take(&mut scan.paths);
+    s
+}
+
+/// Whether a progress bar may be drawn: only for a person watching a terminal, never in CI
+/// logs or pipes.
+pub fn progress_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
+/// The repository around the current directory, if there is one (for configuration and
+/// `core.commentChar`); plain-file modes also work outside a repository.
+fn ambient_repository() -> Option<git2::Repository> {
+    diff::open_repository().ok()
+}
+
+/// Scans every commit `git rev-list <range_specs>` would list in the repository at
+/// `repo_path`, each against its first parent, added lines only. Merge commits are skipped
+/// unless `opts.merges`. Findings carry the commit that added them.
+pub fn scan_range(
+    repo_path: &std::path::Path,
+    range_specs: &[String],
+    opts: &ScanOptions,
+) -> Result<Report> {
+    let started = Instant::now();
+    let repo = history::open_repository_at(repo_path)?;
+    let loaded = config::load(repo.workdir(), &opts.config)?;
+    let commits = history::resolve_range(&repo, range_specs)?;
+    let mut scan = history::scan_commits(
+        &repo,
+        &commits,
+        opts.merges,
+        &loaded.rules,
+        &loaded.suppressor,
+    )?;
+    let findings = std::mem::take(&mut scan.findings);
+    let summary = commit_summary("range", &mut scan, &loaded, started);
+    Ok(finish(findings, summary, opts))
+}
+
+/// Scans every blob reachable from any ref in the repository at `repo_path`, once each, on
+/// all cores; findings name the oldest commit that holds them.
+pub fn scan_history(repo_path: &std::path::Path, opts: &ScanOptions) -> Result<Report> {
+    let started = Instant::now();
+    let repo = history::open_repository_at(repo_path)?;
+    let loaded = config::load(repo.workdir(), &opts.config)?;
+    let history_opts = history::HistoryOptions {
+        max_file_size: opts.max_file_size.unwrap_or(sources::DEFAULT_MAX_FILE_SIZE),
+        progress: progress_wanted(),
+    };
+    let mut scan = history::scan_history(&repo, &history_opts, &loaded.rules, &loaded.suppressor)?;
+    let findings = std::mem::take(&mut scan.findings);
+    let summary = commit_summary("all-history", &mut scan, &loaded, started);
+    Ok(finish(findings, summary, opts))
+}
+
+/// Scans files and directories as they are on disk (directories walked honouring
+/// `.gitignore`), skipping binaries and files above the size limit.
+pub fn scan_files(paths: &[PathBuf], opts: &ScanOptions) -> Result<Report> {
+    let started = Instant::now();
+    if paths.is_empty() {
+        return Err(Error::Usage("no files or directories to scan".into()));
+    }
+    let repo = ambient_repository();
+    let root = match (repo.as_ref().and_then(|r| r.workdir()), paths) {
+        (Some(workdir), _) => Some(workdir.to_path_buf()),
+        // A lone directory outside any repository is its own root.
+        (None, [only]) if only.is_dir() => Some(only.clone()),
+        (None, _) => None,
+    };
+    let loaded = config::load(root.as_deref(), &opts.config)?;
+    let max = opts.max_file_size.unwrap_or(sources::DEFAULT_MAX_FILE_SIZE);
+    let mut scan = sources::scan_paths(paths, max, &loaded.rules, &loaded.suppressor)?;
+    let findings = std::mem::take(&mut scan.findings);
+    let summary = text_summary("files", &mut scan, &loaded, started);
+    Ok(finish(findings, summary, opts))
+}
+
+/// Scans standard input as one file named `<stdin>`.
+pub fn scan_stdin(opts: &ScanOptions) -> Result<Report> {
+    let started = Instant::now();
+    let repo = ambient_repository();
+    let loaded = config::load(repo.as_ref().and_then(|r| r.workdir()), &opts.config)?;
+    let text = sources::read_stdin()?;
+    let mut scan = sources::scan_named_text(
+        sources::STDIN_NAME,
+        &text,
+        &loaded.rules,
+        &loaded.suppressor,
+    )?;
+    let findings = std::mem::take(&mut scan.findings);
+    let summary = text_summary("stdin", &mut scan, &loaded, started);
+    Ok(finish(findings, summary, opts))
+}
+
+/// Scans a commit message file (what git passes to a `commit-msg` hook), ignoring the lines
+/// git strips: comments and everything below the `git commit -v` scissors line.
+pub fn scan_commit_msg(file: &std::path::Path, opts: &ScanOptions) -> Result<Report> {
+    let started = Instant::now();
+    let repo = ambient_repository();
+    let loaded = config::load(repo.as_ref().and_then(|r| r.workdir()), &opts.config)?;
+    let raw = std::fs::read(file).map_err(Error::io(file))?;
+    let text = sources::commit_message_text(
+        &raw,
+        &sources::comment_prefix(repo.as_ref()),
+        sources::strips_comments(repo.as_ref()),
+    );
+    let name = file.to_string_lossy().replace('\\', "/");
+    let mut scan = sources::scan_named_text(&name, &text, &loaded.rules, &loaded.suppressor)?;
+    let findings = std::mem::take(&mut scan.findings);
+    let summary = text_summary("commit-msg", &mut scan, &loaded, started);
+    Ok(finish(findings, summary, opts))
 }

@@ -434,6 +434,184 @@ pub fn repo_root(repo: &Repository) -> &Path {
     repo.workdir().unwrap_or_else(|| repo.path())
 }
 
+/// Which part of a merge a commit that concludes one is scanned for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MergeScan {
+    /// Only lines new relative to every parent: the conflict resolution and any edit made
+    /// while merging. The incoming commits were scanned on their own branch and in CI.
+    #[default]
+    Resolution,
+    /// Everything the merge brings in relative to HEAD.
+    All,
+}
+
+/// The other parents of the commit being made, when it concludes a merge: the heads git
+/// names in `GITHEAD_<id>` variables for `pre-merge-commit` (where `MERGE_HEAD` is not
+/// written yet), then `MERGE_HEAD` (a conflicted or `--no-commit` merge being concluded
+/// with `git commit`). Empty for ordinary commits, `git merge --squash` included.
+pub fn merge_heads(repo: &Repository) -> Result<Vec<Oid>> {
+    let mut heads: Vec<Oid> = Vec::new();
+    for (name, _) in std::env::vars_os() {
+        let Some(hex) = name.to_str().and_then(|n| n.strip_prefix("GITHEAD_")) else {
+            continue;
+        };
+        if let Ok(id) = Oid::from_str(hex) {
+            if hex.len() >= 40 && repo.find_commit(id).is_ok() && !heads.contains(&id) {
+                heads.push(id);
+            }
+        }
+    }
+    // MERGE_HEAD is per worktree: `repo.path()` is this worktree's git dir.
+    let merge_head = repo.path().join("MERGE_HEAD");
+    let from_file: Vec<Oid> = match std::fs::read_to_string(&merge_head) {
+        Ok(text) => text
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(|hex| {
+                Oid::from_str(hex).map_err(|_| {
+                    Error::Usage(format!(
+                        "{}: not a commit id: {hex:?}",
+                        merge_head.display()
+                    ))
+                })
+            })
+            .collect::<Result<_>>()?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(Error::io(merge_head)(e)),
+    };
+    for id in from_file {
+        if !heads.contains(&id) {
+            heads.push(id);
+        }
+    }
+    Ok(heads)
+}
+
+/// The change between a tree (`None` = the empty tree) and `index`.
+pub fn tree_to_index_diff<'r>(
+    repo: &'r Repository,
+    tree: Option<&Tree<'_>>,
+    index: &Index,
+) -> Result<git2::Diff<'r>> {
+    let mut opts = diff_options();
+    let mut diff = repo
+        .diff_tree_to_index(tree, Some(index), Some(&mut opts))
+        .map_err(Error::git("diffing a merge parent against the index"))?;
+    find_renames(&mut diff)?;
+    Ok(diff)
+}
+
+/// What one other parent had at a path of the new side that differs from it (a path
+/// missing from the map is identical in that parent).
+enum ParentSide {
+    /// The parent had no such file: every line is new relative to it.
+    Absent,
+    /// The parent had this blob (under this or a renamed path).
+    Blob(Oid),
+}
+
+fn parent_sides(diff: &git2::Diff<'_>) -> std::collections::HashMap<Vec<u8>, ParentSide> {
+    let mut sides = std::collections::HashMap::new();
+    for delta in diff.deltas() {
+        let new = delta.new_file();
+        let Some(path) = new.path_bytes() else {
+            continue;
+        };
+        let old = delta.old_file();
+        let side = match delta.status() {
+            Delta::Modified | Delta::Renamed | Delta::Copied
+                if matches!(old.mode(), FileMode::Blob | FileMode::BlobExecutable) =>
+            {
+                ParentSide::Blob(old.id())
+            }
+            Delta::Deleted => continue,
+            // Added, a type change, anything unexpected: nothing to subtract.
+            _ => ParentSide::Absent,
+        };
+        sides.insert(path.to_vec(), side);
+    }
+    sides
+}
+
+/// Byte ranges present in both sorted, line-aligned hunk lists of the same content.
+fn intersect_hunks(content: &[u8], a: &[Hunk], b: &[Hunk]) -> Vec<Hunk> {
+    let mut out: Vec<Hunk> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let start = a[i].bytes.start.max(b[j].bytes.start);
+        let end = a[i].bytes.end.min(b[j].bytes.end);
+        if start < end {
+            match out.last_mut() {
+                Some(last) if last.bytes.end == start => last.bytes.end = end,
+                _ => out.push(Hunk {
+                    bytes: start..end,
+                    first_line: 1 + memchr::memchr_iter(b'\n', &content[..start]).count() as u32,
+                }),
+            }
+        }
+        if a[i].bytes.end <= b[j].bytes.end {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Like [`for_each_changed_file`] over `ours` (first parent → new side), but keeps only
+/// the added lines that are also new relative to every other parent (`theirs`, each
+/// other parent → the same new side): the lines a merge resolution introduced. Files
+/// identical to some parent produce no call.
+pub fn for_each_resolution_file(
+    repo: &Repository,
+    ours: &git2::Diff<'_>,
+    theirs: &[git2::Diff<'_>],
+    stats: &mut DiffStats,
+    mut visit: impl FnMut(&ChangedFile<'_>) -> Result<()>,
+) -> Result<()> {
+    let sides: Vec<_> = theirs.iter().map(parent_sides).collect();
+    let mut inner = DiffStats::default();
+    for_each_changed_file(repo, ours, &mut inner, |file| {
+        let mut hunks = file.hunks.to_vec();
+        for side in &sides {
+            match side.get(file.path) {
+                // Unchanged from that parent: every line is already there.
+                None => return Ok(()),
+                Some(ParentSide::Absent) => {}
+                Some(ParentSide::Blob(id)) => {
+                    if file.binary {
+                        continue;
+                    }
+                    let old = read_blob(repo, *id, file.path)?;
+                    let theirs = added_hunks(old.bytes(), file.content);
+                    hunks = intersect_hunks(file.content, &hunks, &theirs);
+                }
+            }
+        }
+        if file.binary {
+            stats.binary_skipped += 1;
+            return visit(file);
+        }
+        if hunks.is_empty() {
+            return Ok(());
+        }
+        stats.files += 1;
+        for h in &hunks {
+            let bytes = &file.content[h.bytes.clone()];
+            stats.added_lines += count_lines(bytes);
+            stats.added_bytes += bytes.len() as u64;
+        }
+        visit(&ChangedFile {
+            path: file.path,
+            content: file.content,
+            hunks: &hunks,
+            binary: false,
+        })
+    })?;
+    stats.non_files_skipped += inner.non_files_skipped;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,5 +665,20 @@ mod tests {
         let mut late_nul = vec![b'a'; 9000];
         late_nul.push(0);
         assert!(!is_binary(&late_nul));
+    }
+
+    #[test]
+    fn hunk_intersection_keeps_common_lines_with_numbers() {
+        let content = "a\nb\nc\nd\ne\n";
+        let h = |s: usize, e: usize, l: u32| Hunk {
+            bytes: s..e,
+            first_line: l,
+        };
+        // a: lines 2-4 (b,c,d); b: lines 1 and 3-5.
+        let a = [h(2, 8, 2)];
+        let b = [h(0, 2, 1), h(4, 10, 3)];
+        let got = intersect_hunks(content.as_bytes(), &a, &b);
+        assert_eq!(got, vec![h(4, 8, 3)]);
+        assert!(intersect_hunks(content.as_bytes(), &a, &[]).is_empty());
     }
 }

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tierzero::commands::{self, ScanOptions};
 use tierzero::config::ConfigOptions;
+use tierzero::diff::MergeScan;
 use tierzero::install::{self, InstallOptions};
 use tierzero::report::Format;
 use tierzero::{Error, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
@@ -30,10 +31,19 @@ enum Command {
     /// Scan the staged change (the default) for secrets.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
-    /// Install tierzero's hooks in the current repository.
+    /// Install tierzero's hooks in the current repository (or for every repository with
+    /// --global).
+    #[command(after_help = INSTALL_HELP)]
     Install(InstallArgs),
     /// Remove tierzero's hooks, restoring any hook that was there before.
     Uninstall(InstallArgs),
+    /// Say whether this repository is protected, and by what (exit 0 yes, 1 no).
+    ///
+    /// Shows which hook file runs tierzero, whether core.hooksPath overrides it, which
+    /// binary and version it calls, and which config files are in effect. Exit codes: 0
+    /// protected, 1 not protected, 2 error.
+    #[command(visible_alias = "doctor")]
+    Status,
     /// List the rules, or explain one.
     Rules {
         /// Print one rule in full, with its remediation.
@@ -118,19 +128,52 @@ enum ImportCommand {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, Default, ValueEnum)]
 enum FormatArg {
+    #[default]
     Human,
     Json,
     Sarif,
     Junit,
 }
 
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Default)]
+#[command(group(clap::ArgGroup::new("source").multiple(false)))]
 struct ScanArgs {
     /// Scan the staged change: HEAD against the index (the default).
-    #[arg(long)]
+    #[arg(long, group = "source")]
     staged: bool,
+    /// Scan every commit of a revision range, each against its first parent, added lines
+    /// only: anything `git rev-list` accepts (`origin/main..HEAD`, `A...B`, `^A B`, `X^!`,
+    /// `B --not --remotes`). Repeat it or quote several revisions in one value.
+    #[arg(
+        long,
+        value_name = "RANGE",
+        allow_hyphen_values = true,
+        group = "source"
+    )]
+    range: Vec<String>,
+    /// With --range: also scan merge commits (what they add relative to their first parent).
+    #[arg(long, requires = "range")]
+    merges: bool,
+    /// Scan every blob reachable from any ref, once each, in parallel (a history audit).
+    #[arg(long, group = "source")]
+    all_history: bool,
+    /// Scan these files (and directories, walked honouring .gitignore) as they are on disk.
+    #[arg(long = "files", value_name = "PATH", num_args = 1.., group = "source")]
+    disk_files: Vec<PathBuf>,
+    /// Scan a directory as it is on disk, honouring .gitignore (need not be a repository).
+    #[arg(long, value_name = "DIR", group = "source")]
+    dir: Option<PathBuf>,
+    /// Scan standard input.
+    #[arg(long, group = "source")]
+    stdin: bool,
+    /// Scan a commit message file, ignoring `#` comment lines (the commit-msg hook mode).
+    #[arg(long, value_name = "FILE", group = "source")]
+    commit_msg: Option<PathBuf>,
+    /// Files and history: skip content larger than SIZE (e.g. 10MB, 512K; default 10MB).
+    #[arg(long, value_name = "SIZE", value_parser = tierzero::sources::parse_size)]
+    max_file_size: Option<u64>,
     /// Output format: human (stderr), json, sarif, junit.
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
@@ -149,10 +192,27 @@ struct ScanArgs {
     /// Start from no rules (only those from config files).
     #[arg(long)]
     no_default_rules: bool,
+    /// For a commit that concludes a merge: scan only the resolution (lines new relative
+    /// to every parent), or everything the merge brings in.
+    #[arg(long, value_enum, default_value = "resolution", value_name = "WHAT")]
+    merge_scan: MergeScanArg,
     /// File names passed by hook managers; staged mode scans the index diff regardless.
     #[arg(hide = true)]
     files: Vec<PathBuf>,
 }
+
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum MergeScanArg {
+    #[default]
+    Resolution,
+    All,
+}
+
+const INSTALL_HELP: &str = "\
+Existing hooks are kept: moved to <hook>.tierzero-prev and run first (their failure still
+blocks the commit); `tierzero uninstall` puts them back byte for byte. When pre-commit,
+lefthook or husky owns the hooks, tierzero prints the line to add to its configuration
+instead. See docs/INSTALL.md.";
 
 #[derive(Args)]
 struct InstallArgs {
@@ -165,6 +225,20 @@ struct InstallArgs {
     /// Print nothing on success.
     #[arg(long, short)]
     quiet: bool,
+    /// For every repository of this user: core.hooksPath -> a tierzero-managed directory
+    /// that also runs each repository's own hooks (undo: uninstall --global).
+    #[arg(long)]
+    global: bool,
+    /// With --global: use init.templateDir instead (repositories created from now on).
+    #[arg(long, requires = "global")]
+    template: bool,
+    /// Also install a pre-push hook that scans the commits being pushed.
+    #[arg(long)]
+    pre_push: bool,
+    /// When husky manages the hooks, add tierzero's line to .husky/pre-commit (and
+    /// .husky/pre-merge-commit) instead of only printing it.
+    #[arg(long)]
+    husky: bool,
 }
 
 impl ScanArgs {
@@ -182,6 +256,12 @@ impl ScanArgs {
                 config_file: self.config.clone(),
                 no_default_rules: self.no_default_rules,
             },
+            merge_scan: match self.merge_scan {
+                MergeScanArg::Resolution => MergeScan::Resolution,
+                MergeScanArg::All => MergeScan::All,
+            },
+            merges: self.merges,
+            max_file_size: self.max_file_size,
         }
     }
 }
@@ -192,6 +272,10 @@ impl InstallArgs {
             dry_run: self.dry_run,
             force: self.force,
             quiet: self.quiet,
+            global: self.global,
+            template: self.template,
+            pre_push: self.pre_push,
+            husky: self.husky,
             ..Default::default()
         }
     }
@@ -199,7 +283,22 @@ impl InstallArgs {
 
 fn run_scan(args: &ScanArgs) -> Result<i32, Error> {
     let opts = args.options();
-    let report = commands::scan_staged(&opts)?;
+    let here = std::path::Path::new(".");
+    let report = if !args.range.is_empty() {
+        commands::scan_range(here, &args.range, &opts)?
+    } else if args.all_history {
+        commands::scan_history(here, &opts)?
+    } else if !args.disk_files.is_empty() || args.dir.is_some() {
+        let mut paths = args.disk_files.clone();
+        paths.extend(args.dir.clone());
+        commands::scan_files(&paths, &opts)?
+    } else if args.stdin {
+        commands::scan_stdin(&opts)?
+    } else if let Some(file) = &args.commit_msg {
+        commands::scan_commit_msg(file, &opts)?
+    } else {
+        commands::scan_staged(&opts)?
+    };
     commands::render(&report, &opts)?;
     let blocked = report.blocking().next().is_some();
     Ok(if blocked && !args.exit_zero {
@@ -210,6 +309,9 @@ fn run_scan(args: &ScanArgs) -> Result<i32, Error> {
 }
 
 fn print_actions(actions: &install::Actions, opts: &InstallOptions) {
+    for notice in &actions.notices {
+        println!("tierzero: {notice}");
+    }
     if opts.quiet {
         return;
     }
@@ -226,7 +328,30 @@ fn print_actions(actions: &install::Actions, opts: &InstallOptions) {
 fn try_main(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
-        Command::Hook { name, args: _ } => match name.as_str() {
+        Command::Hook { name, args } => match name.as_str() {
+            "pre-push" => {
+                let report = tierzero::prepush::scan_push(&args, std::io::stdin().lock())?;
+                commands::render(&report, &ScanOptions::default())?;
+                if report.blocking().next().is_none() {
+                    return Ok(EXIT_CLEAN);
+                }
+                eprintln!(
+                    "tierzero: this push is blocked. Rotate the key, then take it out of those commits \
+                     (`git rebase -i` / `git commit --amend`) before pushing again."
+                );
+                Ok(EXIT_FOUND)
+            }
+            "commit-msg" => match args.first() {
+                Some(file) => run_scan(&ScanArgs {
+                    commit_msg: Some(PathBuf::from(file)),
+                    ..ScanArgs::default()
+                }),
+                None => Err(Error::Usage(
+                    "the commit-msg hook needs the message file git passes".into(),
+                )),
+            },
+            // pre-merge-commit: git names the merged heads in GITHEAD_* variables, so the
+            // staged scan narrows itself to the resolution.
             "pre-commit" | "pre-merge-commit" => run_scan(&ScanArgs {
                 staged: true,
                 format: FormatArg::Human,
@@ -235,7 +360,9 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
                 exit_zero: false,
                 config: None,
                 no_default_rules: false,
+                merge_scan: MergeScanArg::Resolution,
                 files: Vec::new(),
+                ..ScanArgs::default()
             }),
             other => Err(Error::Usage(format!("unknown hook {other:?}"))),
         },
@@ -319,6 +446,15 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
                 None => print!("{}", imported.toml),
             }
             Ok(EXIT_CLEAN)
+        }
+        Command::Status => {
+            let status = tierzero::status::check()?;
+            print!("{}", status.render());
+            Ok(if status.protected {
+                EXIT_CLEAN
+            } else {
+                EXIT_FOUND
+            })
         }
         Command::Rules { explain } => {
             let rules = tierzero::rules::RuleSet::builtin_rules()?;

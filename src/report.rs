@@ -42,6 +42,10 @@ pub struct Summary {
     pub duration_ms: u64,
     /// Inputs not scanned, with reasons.
     pub skipped: Vec<Skipped>,
+    /// The paths whose content was scanned, for reports that list each file (JUnit). Not in
+    /// the JSON summary: a history scan can touch hundreds of thousands.
+    #[serde(skip)]
+    pub scanned_paths: Vec<String>,
 }
 
 /// A complete scan result.
@@ -78,8 +82,9 @@ pub enum Format {
 pub fn write_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<()> {
     let blocking: Vec<&Finding> = report.blocking().collect();
     let staged = report.summary.mode == "staged";
+    let commit_msg = report.summary.mode == "commit-msg";
     if !blocking.is_empty() {
-        let what = if staged {
+        let what = if staged || commit_msg {
             "this commit is blocked"
         } else {
             "secrets found"
@@ -114,6 +119,13 @@ pub fn write_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
             "Not a secret? Add a `tierzero:allow` comment on that line (`tierzero:allow <rule-id>` for one rule),\n\
              or record its fingerprint with the `tierzero ignore` command shown above."
         )?;
+        if commit_msg {
+            writeln!(
+                out,
+                "git kept your message in .git/COMMIT_EDITMSG: take the key out and commit again with\n\
+                 `git commit -e -F .git/COMMIT_EDITMSG`."
+            )?;
+        }
         if staged {
             writeln!(
                 out,
@@ -234,4 +246,364 @@ fn plural(n: usize) -> &'static str {
 pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;
     writeln!(out)
+}
+
+/// The `$schema` a SARIF log names: the SARIF 2.1.0 schema as published by SchemaStore,
+/// which GitHub code scanning and the SARIF tooling recognise.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The key under which SARIF results carry tierzero's content fingerprint, so code scanning
+/// tracks one alert per secret across line moves and re-runs.
+pub const SARIF_FINGERPRINT_KEY: &str = "tierzeroFingerprint/v1";
+
+/// Percent-encodes a repository-relative path as a URI reference (`/` kept).
+fn uri_reference(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// What to do about a rule's findings, as plain text: rotate, move to the environment, go
+/// keyless, or record why it is not a secret.
+fn help_text(f: &Finding) -> String {
+    let r = &f.remediation;
+    let mut text = format!("{}.\n\nWhat to do:\n", f.description);
+    if let Some(url) = &r.rotate_url {
+        text.push_str(&format!(
+            "- Rotate (revoke) the key now at {url}: it was written to a file, so assume it is exposed; removing it from git does not un-leak it.\n"
+        ));
+    } else {
+        text.push_str(
+            "- Revoke the credential with its issuer and create a new one: assume it is exposed.\n",
+        );
+    }
+    if let Some(var) = &r.env_var {
+        text.push_str(&format!(
+            "- Load the new value from the environment ({var}) or a secret manager at run time; never commit it.\n"
+        ));
+    }
+    if let Some(keyless) = &r.keyless {
+        text.push_str(&format!("- Better, go keyless: {keyless}.\n"));
+    }
+    text.push_str(&format!(
+        "- Not a secret? Add `tierzero:allow {}` on the line, or run `tierzero ignore <fingerprint> --reason \"...\"`.\n",
+        f.rule_id
+    ));
+    text
+}
+
+fn help_markdown(f: &Finding) -> String {
+    let r = &f.remediation;
+    let mut md = format!("**{}**\n\n", f.description);
+    if let Some(url) = &r.rotate_url {
+        md.push_str(&format!(
+            "1. **Rotate** (revoke) the key now: <{url}>. It was written to a file, so assume it is exposed; removing it from git does not un-leak it.\n"
+        ));
+    } else {
+        md.push_str("1. **Revoke** the credential with its issuer and create a new one: assume it is exposed.\n");
+    }
+    if let Some(var) = &r.env_var {
+        md.push_str(&format!(
+            "1. Load the new value from the environment (`{var}`) or a secret manager at run time.\n"
+        ));
+    }
+    if let Some(keyless) = &r.keyless {
+        md.push_str(&format!("1. Better, go **keyless**: {keyless}.\n"));
+    }
+    md.push_str(&format!(
+        "\nNot a secret? Add `tierzero:allow {}` on the line, or run `tierzero ignore <fingerprint> --reason \"...\"`.\n",
+        f.rule_id
+    ));
+    md
+}
+
+/// A finding's one-line message, naming the redacted preview and never the secret.
+fn finding_message(f: &Finding) -> String {
+    let mut text = if f.secret_length > 0 {
+        format!(
+            "{} found: {} ({} chars, redacted).",
+            f.description, f.preview, f.secret_length
+        )
+    } else {
+        format!("{}: this file should never be committed.", f.description)
+    };
+    if let Some(c) = &f.commit {
+        text.push_str(&format!(
+            " Added in commit {} by {} on {}.",
+            c.id, c.author, c.date
+        ));
+    }
+    if let Some(url) = &f.remediation.rotate_url {
+        text.push_str(&format!(" Rotate it: {url}"));
+    }
+    text
+}
+
+fn suppression_kind(by: crate::finding::SuppressedBy) -> (&'static str, &'static str) {
+    use crate::finding::SuppressedBy;
+    match by {
+        SuppressedBy::Inline => (
+            "inSource",
+            "a tierzero:allow annotation on or above the line",
+        ),
+        SuppressedBy::IgnoreFile => ("external", "fingerprint listed in .tierzero-ignore"),
+        SuppressedBy::Baseline => ("external", "fingerprint in the baseline"),
+        SuppressedBy::Allowlist => ("external", "a configured allowlist"),
+    }
+}
+
+/// Writes a SARIF 2.1.0 log: one run, one `rule` per rule that produced a finding (with its
+/// remediation as help), one `result` per finding with the content fingerprint in
+/// `partialFingerprints`. No snippet is written: the log never holds a secret.
+pub fn write_sarif(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    use serde_json::{json, Value};
+
+    let mut rule_index: std::collections::HashMap<&str, usize> = Default::default();
+    let mut rules: Vec<Value> = Vec::new();
+    for f in &report.findings {
+        if rule_index.contains_key(f.rule_id.as_str()) {
+            continue;
+        }
+        rule_index.insert(&f.rule_id, rules.len());
+        rules.push(json!({
+            "id": f.rule_id,
+            "name": f.rule_id,
+            "shortDescription": { "text": f.description },
+            "fullDescription": {
+                "text": format!("{}: a credential in content added to git.", f.description)
+            },
+            "help": { "text": help_text(f), "markdown": help_markdown(f) },
+            "defaultConfiguration": { "level": "error" },
+            "properties": {
+                "tags": ["security", "secret", "credential"],
+                "precision": "high",
+                "security-severity": "9.0"
+            }
+        }));
+    }
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let mut result = json!({
+                "ruleId": f.rule_id,
+                "ruleIndex": rule_index[f.rule_id.as_str()],
+                "kind": "fail",
+                "level": "error",
+                "message": { "text": finding_message(f) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": uri_reference(&f.path),
+                            "uriBaseId": "%SRCROOT%"
+                        },
+                        "region": { "startLine": f.line.max(1), "startColumn": f.column.max(1) }
+                    }
+                }],
+                "partialFingerprints": { SARIF_FINGERPRINT_KEY: f.fingerprint },
+                "properties": { "fingerprint": f.fingerprint, "secretLength": f.secret_length }
+            });
+            if let Some(c) = &f.commit {
+                result["properties"]["commit"] = json!({
+                    "id": c.id, "author": c.author, "date": c.date
+                });
+            }
+            if let Some(by) = f.suppressed_by {
+                let (kind, why) = suppression_kind(by);
+                result["suppressions"] = json!([{
+                    "kind": kind,
+                    "status": "accepted",
+                    "justification": why
+                }]);
+            }
+            result
+        })
+        .collect();
+    let log = json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "tierzero",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "rules": rules
+                }
+            },
+            "automationDetails": { "id": format!("tierzero/{}/", report.summary.mode) },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+            "invocations": [{
+                "executionSuccessful": true,
+                "properties": { "summary": report.summary }
+            }]
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+/// Escapes text for XML content and attributes, replacing characters XML 1.0 cannot hold.
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes JUnit XML: one test case per file scanned (plus one per skipped input, marked
+/// skipped), and one `<failure>` per finding in that file, so CI dashboards list each leak.
+/// Suppressed findings are listed in the test case's `<system-out>`, not as failures.
+pub fn write_junit(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    use std::collections::BTreeMap;
+
+    let s = &report.summary;
+    let mut cases: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for path in &s.scanned_paths {
+        cases.entry(path.as_str()).or_default();
+    }
+    for f in &report.findings {
+        cases.entry(f.path.as_str()).or_default().push(f);
+    }
+    let skipped: Vec<&Skipped> = s
+        .skipped
+        .iter()
+        .filter(|k| !cases.contains_key(k.path.as_str()))
+        .collect();
+    let nothing = cases.is_empty() && skipped.is_empty();
+    let tests = cases.len() + skipped.len() + usize::from(nothing);
+    let failures = cases
+        .values()
+        .filter(|fs| fs.iter().any(|f| f.suppressed_by.is_none()))
+        .count();
+    let time = format!("{:.3}", s.duration_ms as f64 / 1000.0);
+    let class = xml_escape(&format!("tierzero.{}", s.mode));
+
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="tierzero" tests="{tests}" failures="{failures}" errors="0" skipped="{}" time="{time}">"#,
+        skipped.len()
+    )?;
+    writeln!(
+        out,
+        r#"  <testsuite name="{class}" tests="{tests}" failures="{failures}" errors="0" skipped="{}" time="{time}">"#,
+        skipped.len()
+    )?;
+    writeln!(out, "    <properties>")?;
+    for (name, value) in [
+        ("mode", s.mode.clone()),
+        ("commits", s.commits.to_string()),
+        ("files", s.files.to_string()),
+        ("added_lines", s.added_lines.to_string()),
+        ("bytes", s.bytes.to_string()),
+        ("rules_loaded", s.rules_loaded.to_string()),
+        ("findings", s.findings.to_string()),
+        ("suppressed", s.suppressed.to_string()),
+    ] {
+        writeln!(
+            out,
+            r#"      <property name="{name}" value="{}"/>"#,
+            xml_escape(&value)
+        )?;
+    }
+    writeln!(out, "    </properties>")?;
+    for (path, findings) in &cases {
+        write!(
+            out,
+            r#"    <testcase classname="{class}" name="{}" time="0""#,
+            xml_escape(path)
+        )?;
+        if findings.is_empty() {
+            writeln!(out, "/>")?;
+            continue;
+        }
+        writeln!(out, ">")?;
+        let mut suppressed = String::new();
+        for f in findings {
+            let at = format!("{}:{}:{}", f.path, f.line, f.column);
+            if let Some(by) = f.suppressed_by {
+                suppressed.push_str(&format!(
+                    "suppressed ({}): {at} {} [{}] fingerprint {}\n",
+                    suppression_kind(by).1,
+                    f.description,
+                    f.rule_id,
+                    f.fingerprint
+                ));
+                continue;
+            }
+            writeln!(
+                out,
+                r#"      <failure type="{}" message="{}">{}</failure>"#,
+                xml_escape(&f.rule_id),
+                xml_escape(&format!("{at}: {}", f.description)),
+                xml_escape(&format!(
+                    "{at}\n{}\nfingerprint {}\n\n{}",
+                    finding_message(f),
+                    f.fingerprint,
+                    help_text(f)
+                ))
+            )?;
+        }
+        if !suppressed.is_empty() {
+            writeln!(
+                out,
+                "      <system-out>{}</system-out>",
+                xml_escape(&suppressed)
+            )?;
+        }
+        writeln!(out, "    </testcase>")?;
+    }
+    for k in &skipped {
+        writeln!(
+            out,
+            r#"    <testcase classname="{class}" name="{}" time="0"><skipped message="{}"/></testcase>"#,
+            xml_escape(&k.path),
+            xml_escape(&k.reason)
+        )?;
+    }
+    if nothing {
+        writeln!(
+            out,
+            r#"    <testcase classname="{class}" name="(nothing to scan)" time="0"/>"#
+        )?;
+    }
+    writeln!(out, "  </testsuite>")?;
+    writeln!(out, "</testsuites>")
+}
+
+#[cfg(test)]
+mod machine_format_tests {
+    use super::*;
+
+    #[test]
+    fn uri_references_are_percent_encoded() {
+        assert_eq!(uri_reference("src/a b/ü.py"), "src/a%20b/%C3%BC.py");
+        assert_eq!(uri_reference("<stdin>"), "%3Cstdin%3E");
+    }
+
+    #[test]
+    fn xml_escaping_drops_control_characters() {
+        assert_eq!(
+            xml_escape("a<b>&\"'\u{1}"),
+            "a&lt;b&gt;&amp;&quot;&apos;\u{FFFD}"
+        );
+    }
 }
