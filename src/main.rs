@@ -457,10 +457,13 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
             })
         }
         Command::Rules { explain } => {
-            let rules = tierzero::rules::RuleSet::builtin_rules()?;
+            // The effective rules: built-in ones plus the user's and the repository's.
+            let root = tierzero::config::discover_root()?;
+            let loaded = tierzero::config::load(root.as_deref(), &ConfigOptions::default())?;
+            let rules = loaded.rules.rules();
             match explain {
                 None => {
-                    for r in &rules {
+                    for r in rules {
                         println!(
                             "{:<36} {}  [keywords: {}]",
                             r.id(),
@@ -477,6 +480,7 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
                     };
                     let s = &r.spec;
                     println!("{}\n  {}", r.id(), s.description);
+                    println!("  defined in: {}", r.origin);
                     println!("  keywords:   {}", s.keywords.join(", "));
                     if let Some(re) = &s.regex {
                         println!("  regex:      {re}");
