@@ -81,6 +81,7 @@ fn main() {
         .expect("writing to a String cannot fail");
     }
     out.push_str("    ]\n}\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_rules.rs");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("builtin_rules.rs");
     std::fs::write(dest, out).expect("OUT_DIR must be writable");
 }

@@ -24,6 +24,8 @@ pub struct ScanOptions {
     pub verbose: bool,
     /// Configuration choices.
     pub config: ConfigOptions,
+    /// What a commit that concludes a merge is scanned for.
+    pub merge_scan: diff::MergeScan,
     /// Range scans: also diff merge commits against their first parent.
     pub merges: bool,
     /// Files, history: skip content larger than this many bytes (default
@@ -69,6 +71,69 @@ fn finish(
     Report { findings, summary }
 }
 
+/// Below this many changed files, scanning stays on the calling thread: a second
+/// repository handle and a thread cost more than they save on a typical commit.
+const PARALLEL_MIN_ENTRIES: usize = 64;
+
+/// Reads, diffs and scans `entries`, in parallel across cores when there are many. Findings
+/// come back in entry order whatever the thread schedule, so output is deterministic.
+pub fn scan_entries(
+    repo: &git2::Repository,
+    entries: &[diff::ChangeEntry],
+    loaded: &Loaded,
+    staged: bool,
+    stats: &mut DiffStats,
+) -> Result<Vec<crate::finding::Finding>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if entries.len() < PARALLEL_MIN_ENTRIES || threads < 2 {
+        let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, staged);
+        for entry in entries {
+            diff::visit_entry(repo, entry, stats, &mut |file| scanner.scan_file(file))?;
+        }
+        return Ok(scanner.into_findings());
+    }
+    /// Findings of one thread, tagged with the index of the entry they came from.
+    type Tagged = Vec<(usize, Vec<crate::finding::Finding>)>;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let worker = || -> Result<(Tagged, DiffStats)> {
+        // One repository handle per thread: libgit2 handles are not shared across threads.
+        let repo = diff::open_repository()?;
+        let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, staged);
+        let mut stats = DiffStats::default();
+        let mut found = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(entry) = entries.get(i) else { break };
+            diff::visit_entry(&repo, entry, &mut stats, &mut |file| {
+                scanner.scan_file(file)
+            })?;
+            let new = scanner.take_findings();
+            if !new.is_empty() {
+                found.push((i, new));
+            }
+        }
+        Ok((found, stats))
+    };
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads).map(|_| s.spawn(worker)).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("a scan thread panicked".into())))
+            })
+            .collect()
+    });
+    let mut tagged = Vec::new();
+    for result in results {
+        let (found, thread_stats) = result?;
+        stats.add(&thread_stats);
+        tagged.extend(found);
+    }
+    tagged.sort_by_key(|(i, _)| *i);
+    Ok(tagged.into_iter().flat_map(|(_, f)| f).collect())
+}
+
 /// Scans the staged change: HEAD (or the empty tree) against the index git will commit.
 pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
     let started = Instant::now();
@@ -79,16 +144,43 @@ pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
         ));
     }
     let loaded = config::load(repo.workdir(), &opts.config)?;
-    let index = diff::staged_index(&repo)?;
-    let changes = diff::staged_diff(&repo, &index)?;
     let mut stats = DiffStats::default();
-    let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, true);
-    let mut paths = Vec::new();
-    diff::for_each_changed_file(&repo, &changes, &mut stats, |file| {
-        paths.push(String::from_utf8_lossy(file.path).into_owned());
-        scanner.scan_file(file)
-    })?;
-    let findings = scanner.into_findings();
+    let merge_heads = match opts.merge_scan {
+        diff::MergeScan::Resolution => diff::merge_heads(&repo)?,
+        diff::MergeScan::All => Vec::new(),
+    };
+    let (findings, paths) = if merge_heads.is_empty() {
+        let entries = diff::staged_entries(&repo, &mut stats)?;
+        let paths = entries
+            .iter()
+            .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+            .collect();
+        (
+            scan_entries(&repo, &entries, &loaded, true, &mut stats)?,
+            paths,
+        )
+    } else {
+        // Concluding a merge: only what is new relative to every parent (see diff.rs).
+        let index = diff::staged_index(&repo)?;
+        let changes = diff::staged_diff(&repo, &index)?;
+        let theirs = merge_heads
+            .iter()
+            .map(|id| {
+                let tree = repo
+                    .find_commit(*id)
+                    .and_then(|c| c.tree())
+                    .map_err(Error::git(format!("reading merge parent {id}")))?;
+                diff::tree_to_index_diff(&repo, Some(&tree), &index)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, true);
+        let mut paths = Vec::new();
+        diff::for_each_resolution_file(&repo, &changes, &theirs, &mut stats, |file| {
+            paths.push(String::from_utf8_lossy(file.path).into_owned());
+            scanner.scan_file(file)
+        })?;
+        (scanner.into_findings(), paths)
+    };
     let mut summary = summary("staged", &stats, &loaded, started);
     summary.scanned_paths = paths;
     Ok(finish(findings, summary, opts))

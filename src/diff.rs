@@ -86,20 +86,27 @@ pub fn open_repository() -> Result<Repository> {
 /// `git commit <paths>` and partial commits it points at a temporary index), else the
 /// repository's own index. Read-only: the index is never written.
 pub fn staged_index(repo: &Repository) -> Result<Index> {
-    match std::env::var_os("GIT_INDEX_FILE") {
-        Some(file) if !file.is_empty() => {
-            let mut path = PathBuf::from(&file);
-            if path.is_relative() && !path.exists() {
-                if let Some(workdir) = repo.workdir() {
-                    path = workdir.join(&file);
+    if std::env::var_os("GIT_INDEX_FILE").is_some_and(|f| !f.is_empty()) {
+        let path = staged_index_path(repo);
+        Index::open(&path).map_err(Error::git(format!(
+            "reading the index named by GIT_INDEX_FILE ({})",
+            path.display()
+        )))
+    } else {
+        repo.index().map_err(|e| {
+            if e.message().contains("'link'") {
+                Error::Usage(
+                    "the index is split (core.splitIndex), which tierzero cannot read yet; \
+                     run `git update-index --no-split-index` (and set core.splitIndex=false)"
+                        .into(),
+                )
+            } else {
+                Error::Git {
+                    context: "reading the index".into(),
+                    source: e,
                 }
             }
-            Index::open(&path).map_err(Error::git(format!(
-                "reading the index named by GIT_INDEX_FILE ({})",
-                path.display()
-            )))
-        }
-        _ => repo.index().map_err(Error::git("reading the index")),
+        })
     }
 }
 
@@ -110,7 +117,12 @@ pub fn head_tree(repo: &Repository) -> Result<Option<Tree<'_>>> {
             .peel_to_tree()
             .map(Some)
             .map_err(Error::git("reading HEAD's tree")),
-        Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => {
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
             Ok(None)
         }
         Err(e) => Err(Error::Git {
@@ -147,6 +159,48 @@ pub fn staged_diff<'r>(repo: &'r Repository, index: &Index) -> Result<git2::Diff
         .map_err(Error::git("listing staged changes"))?;
     find_renames(&mut diff)?;
     Ok(diff)
+}
+
+/// The entries the staged change adds or modifies, read the fast way (the index file
+/// parsed directly, unchanged directories skipped through the cache-tree) when the index
+/// allows it, else through libgit2. Both give the same entries; see `index_file`.
+pub fn staged_entries(repo: &Repository, stats: &mut DiffStats) -> Result<Vec<ChangeEntry>> {
+    let path = staged_index_path(repo);
+    let fast = match std::fs::read(&path) {
+        Ok(bytes) => crate::index_file::IndexFile::parse(&bytes),
+        // No index file yet: nothing has ever been staged.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && head_tree(repo)?.is_none() => {
+            return Ok(Vec::new())
+        }
+        Err(_) => None,
+    };
+    if let Some(index) = fast {
+        let head = head_tree(repo)?;
+        let mut fast_stats = DiffStats::default();
+        if let Some(entries) =
+            crate::index_file::staged_entries(repo, &index, head.as_ref(), &mut fast_stats)?
+        {
+            stats.add(&fast_stats);
+            return Ok(entries);
+        }
+    }
+    let index = staged_index(repo)?;
+    let diff = staged_diff(repo, &index)?;
+    Ok(change_entries(&diff, stats))
+}
+
+/// The path of the index a commit will record (see [`staged_index`]).
+fn staged_index_path(repo: &Repository) -> PathBuf {
+    match std::env::var_os("GIT_INDEX_FILE") {
+        Some(file) if !file.is_empty() => {
+            let path = PathBuf::from(&file);
+            match repo.workdir() {
+                Some(workdir) if path.is_relative() && !path.exists() => workdir.join(path),
+                _ => path,
+            }
+        }
+        _ => repo.path().join("index"),
+    }
 }
 
 /// The change between two trees (`old` = `None` for a root commit).
@@ -191,7 +245,10 @@ pub fn added_hunks(old: &[u8], new: &[u8]) -> Vec<Hunk> {
             first_line: 1,
         }];
     }
-    let input = InternedInput::new(byte_lines_with_terminator(old), byte_lines_with_terminator(new));
+    let input = InternedInput::new(
+        byte_lines_with_terminator(old),
+        byte_lines_with_terminator(new),
+    );
     let mut added: Vec<Range<u32>> = Vec::new();
     line_diff(
         Algorithm::Histogram,
@@ -225,32 +282,56 @@ pub fn count_lines(bytes: &[u8]) -> u64 {
     newlines + u64::from(!bytes.is_empty() && bytes[bytes.len() - 1] != b'\n')
 }
 
-fn read_blob(repo: &Repository, id: Oid, path: &[u8]) -> Result<Vec<u8>> {
-    if id.is_zero() {
-        return Ok(Vec::new());
-    }
-    let blob = repo.find_blob(id).map_err(Error::git(format!(
-        "reading blob {id} ({})",
-        String::from_utf8_lossy(path)
-    )))?;
-    Ok(blob.content().to_vec())
+/// A blob's bytes, borrowed from libgit2's buffer (no copy); empty for the null id (an
+/// intent-to-add entry).
+enum BlobContent<'r> {
+    Empty,
+    Blob(git2::Blob<'r>),
 }
 
-/// Walks a diff and calls `visit` once per file that adds content, with its added lines.
-/// Deleted files, pure renames, submodules and symlinks produce no call.
-pub fn for_each_changed_file(
-    repo: &Repository,
-    diff: &git2::Diff<'_>,
-    stats: &mut DiffStats,
-    mut visit: impl FnMut(&ChangedFile<'_>) -> Result<()>,
-) -> Result<()> {
+impl BlobContent<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            BlobContent::Empty => &[],
+            BlobContent::Blob(blob) => blob.content(),
+        }
+    }
+}
+
+fn read_blob<'r>(repo: &'r Repository, id: Oid, path: &[u8]) -> Result<BlobContent<'r>> {
+    if id.is_zero() {
+        return Ok(BlobContent::Empty);
+    }
+    repo.find_blob(id)
+        .map(BlobContent::Blob)
+        .map_err(Error::git(format!(
+            "reading blob {id} ({})",
+            String::from_utf8_lossy(path)
+        )))
+}
+
+/// One changed entry of a diff that may add content, detached from libgit2's diff object so
+/// entries can be handed to worker threads.
+#[derive(Clone, Debug)]
+pub struct ChangeEntry {
+    /// Path on the new side.
+    pub path: Vec<u8>,
+    /// Blob on the new side.
+    pub new_id: Oid,
+    /// Blob on the old side to diff against; `None` means every line is added.
+    pub old_id: Option<Oid>,
+    /// Whether the entry is a new file (reported even when empty).
+    pub added: bool,
+}
+
+/// The entries of `diff` that can add content. Deleted files, pure renames, mode changes,
+/// submodules and symlinks are left out (counted in `stats` where they are skipped).
+pub fn change_entries(diff: &git2::Diff<'_>, stats: &mut DiffStats) -> Vec<ChangeEntry> {
+    let mut entries = Vec::new();
     for delta in diff.deltas() {
         match delta.status() {
-            Delta::Added
-            | Delta::Modified
-            | Delta::Renamed
-            | Delta::Copied
-            | Delta::Typechange => {}
+            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange => {
+            }
             _ => continue,
         }
         let new = delta.new_file();
@@ -263,50 +344,272 @@ pub fn for_each_changed_file(
             // A pure rename or a mode change: the content was already there.
             continue;
         }
-        let path = new.path_bytes().unwrap_or_default();
-        let content = read_blob(repo, new.id(), path)?;
-        if is_binary(&content) {
-            stats.binary_skipped += 1;
-            visit(&ChangedFile {
-                path,
-                content: &[],
-                hunks: &[],
-                binary: true,
-            })?;
-            continue;
-        }
-        let old_content = match delta.status() {
+        let old_is_text_file = matches!(old.mode(), FileMode::Blob | FileMode::BlobExecutable);
+        let diff_against_old = matches!(
+            delta.status(),
             Delta::Modified | Delta::Renamed | Delta::Copied
-                if matches!(old.mode(), FileMode::Blob | FileMode::BlobExecutable) =>
-            {
-                read_blob(repo, old.id(), old.path_bytes().unwrap_or_default())?
-            }
-            _ => Vec::new(),
-        };
-        let hunks = added_hunks(&old_content, &content);
-        drop(old_content);
-        if hunks.is_empty() && delta.status() != Delta::Added {
-            continue;
-        }
-        stats.files += 1;
-        for h in &hunks {
-            let bytes = &content[h.bytes.clone()];
-            stats.added_lines += count_lines(bytes);
-            stats.added_bytes += bytes.len() as u64;
-        }
-        visit(&ChangedFile {
+        ) && old_is_text_file;
+        entries.push(ChangeEntry {
+            path: new.path_bytes().unwrap_or_default().to_vec(),
+            new_id: new.id(),
+            old_id: diff_against_old.then(|| old.id()),
+            added: delta.status() == Delta::Added,
+        });
+    }
+    entries
+}
+
+/// Reads one entry's blobs, computes its added lines and calls `visit` (unless nothing was
+/// added). Binary content is not diffed: `visit` sees the path only.
+pub fn visit_entry(
+    repo: &Repository,
+    entry: &ChangeEntry,
+    stats: &mut DiffStats,
+    visit: &mut dyn FnMut(&ChangedFile<'_>) -> Result<()>,
+) -> Result<()> {
+    let path = entry.path.as_slice();
+    let blob = read_blob(repo, entry.new_id, path)?;
+    let content = blob.bytes();
+    if is_binary(content) {
+        stats.binary_skipped += 1;
+        return visit(&ChangedFile {
             path,
-            content: &content,
-            hunks: &hunks,
-            binary: false,
-        })?;
+            content: &[],
+            hunks: &[],
+            binary: true,
+        });
+    }
+    let hunks = match entry.old_id {
+        Some(old_id) => {
+            let old_blob = read_blob(repo, old_id, path)?;
+            // The old side is needed only for the diff; it is freed before scanning.
+            added_hunks(old_blob.bytes(), content)
+        }
+        None => added_hunks(&[], content),
+    };
+    if hunks.is_empty() && !entry.added {
+        return Ok(());
+    }
+    stats.files += 1;
+    for h in &hunks {
+        let bytes = &content[h.bytes.clone()];
+        stats.added_lines += count_lines(bytes);
+        stats.added_bytes += bytes.len() as u64;
+    }
+    visit(&ChangedFile {
+        path,
+        content,
+        hunks: &hunks,
+        binary: false,
+    })
+}
+
+/// Walks a diff and calls `visit` once per file that adds content, with its added lines.
+/// Deleted files, pure renames, submodules and symlinks produce no call.
+pub fn for_each_changed_file(
+    repo: &Repository,
+    diff: &git2::Diff<'_>,
+    stats: &mut DiffStats,
+    mut visit: impl FnMut(&ChangedFile<'_>) -> Result<()>,
+) -> Result<()> {
+    for entry in change_entries(diff, stats) {
+        visit_entry(repo, &entry, stats, &mut visit)?;
     }
     Ok(())
+}
+
+impl DiffStats {
+    /// Adds another walk's counts to these.
+    pub fn add(&mut self, other: &DiffStats) {
+        self.files += other.files;
+        self.added_lines += other.added_lines;
+        self.added_bytes += other.added_bytes;
+        self.binary_skipped += other.binary_skipped;
+        self.non_files_skipped += other.non_files_skipped;
+    }
 }
 
 /// The repository's working tree root, or its git directory for a bare repository.
 pub fn repo_root(repo: &Repository) -> &Path {
     repo.workdir().unwrap_or_else(|| repo.path())
+}
+
+/// Which part of a merge a commit that concludes one is scanned for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MergeScan {
+    /// Only lines new relative to every parent: the conflict resolution and any edit made
+    /// while merging. The incoming commits were scanned on their own branch and in CI.
+    #[default]
+    Resolution,
+    /// Everything the merge brings in relative to HEAD.
+    All,
+}
+
+/// The other parents of the commit being made, when it concludes a merge: the heads git
+/// names in `GITHEAD_<id>` variables for `pre-merge-commit` (where `MERGE_HEAD` is not
+/// written yet), then `MERGE_HEAD` (a conflicted or `--no-commit` merge being concluded
+/// with `git commit`). Empty for ordinary commits, `git merge --squash` included.
+pub fn merge_heads(repo: &Repository) -> Result<Vec<Oid>> {
+    let mut heads: Vec<Oid> = Vec::new();
+    for (name, _) in std::env::vars_os() {
+        let Some(hex) = name.to_str().and_then(|n| n.strip_prefix("GITHEAD_")) else {
+            continue;
+        };
+        if let Ok(id) = Oid::from_str(hex) {
+            if hex.len() >= 40 && repo.find_commit(id).is_ok() && !heads.contains(&id) {
+                heads.push(id);
+            }
+        }
+    }
+    // MERGE_HEAD is per worktree: `repo.path()` is this worktree's git dir.
+    let merge_head = repo.path().join("MERGE_HEAD");
+    let from_file: Vec<Oid> = match std::fs::read_to_string(&merge_head) {
+        Ok(text) => text
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(|hex| {
+                Oid::from_str(hex).map_err(|_| {
+                    Error::Usage(format!(
+                        "{}: not a commit id: {hex:?}",
+                        merge_head.display()
+                    ))
+                })
+            })
+            .collect::<Result<_>>()?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(Error::io(merge_head)(e)),
+    };
+    for id in from_file {
+        if !heads.contains(&id) {
+            heads.push(id);
+        }
+    }
+    Ok(heads)
+}
+
+/// The change between a tree (`None` = the empty tree) and `index`.
+pub fn tree_to_index_diff<'r>(
+    repo: &'r Repository,
+    tree: Option<&Tree<'_>>,
+    index: &Index,
+) -> Result<git2::Diff<'r>> {
+    let mut opts = diff_options();
+    let mut diff = repo
+        .diff_tree_to_index(tree, Some(index), Some(&mut opts))
+        .map_err(Error::git("diffing a merge parent against the index"))?;
+    find_renames(&mut diff)?;
+    Ok(diff)
+}
+
+/// What one other parent had at a path of the new side that differs from it (a path
+/// missing from the map is identical in that parent).
+enum ParentSide {
+    /// The parent had no such file: every line is new relative to it.
+    Absent,
+    /// The parent had this blob (under this or a renamed path).
+    Blob(Oid),
+}
+
+fn parent_sides(diff: &git2::Diff<'_>) -> std::collections::HashMap<Vec<u8>, ParentSide> {
+    let mut sides = std::collections::HashMap::new();
+    for delta in diff.deltas() {
+        let new = delta.new_file();
+        let Some(path) = new.path_bytes() else {
+            continue;
+        };
+        let old = delta.old_file();
+        let side = match delta.status() {
+            Delta::Modified | Delta::Renamed | Delta::Copied
+                if matches!(old.mode(), FileMode::Blob | FileMode::BlobExecutable) =>
+            {
+                ParentSide::Blob(old.id())
+            }
+            Delta::Deleted => continue,
+            // Added, a type change, anything unexpected: nothing to subtract.
+            _ => ParentSide::Absent,
+        };
+        sides.insert(path.to_vec(), side);
+    }
+    sides
+}
+
+/// Byte ranges present in both sorted, line-aligned hunk lists of the same content.
+fn intersect_hunks(content: &[u8], a: &[Hunk], b: &[Hunk]) -> Vec<Hunk> {
+    let mut out: Vec<Hunk> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let start = a[i].bytes.start.max(b[j].bytes.start);
+        let end = a[i].bytes.end.min(b[j].bytes.end);
+        if start < end {
+            match out.last_mut() {
+                Some(last) if last.bytes.end == start => last.bytes.end = end,
+                _ => out.push(Hunk {
+                    bytes: start..end,
+                    first_line: 1 + memchr::memchr_iter(b'\n', &content[..start]).count() as u32,
+                }),
+            }
+        }
+        if a[i].bytes.end <= b[j].bytes.end {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Like [`for_each_changed_file`] over `ours` (first parent → new side), but keeps only
+/// the added lines that are also new relative to every other parent (`theirs`, each
+/// other parent → the same new side): the lines a merge resolution introduced. Files
+/// identical to some parent produce no call.
+pub fn for_each_resolution_file(
+    repo: &Repository,
+    ours: &git2::Diff<'_>,
+    theirs: &[git2::Diff<'_>],
+    stats: &mut DiffStats,
+    mut visit: impl FnMut(&ChangedFile<'_>) -> Result<()>,
+) -> Result<()> {
+    let sides: Vec<_> = theirs.iter().map(parent_sides).collect();
+    let mut inner = DiffStats::default();
+    for_each_changed_file(repo, ours, &mut inner, |file| {
+        let mut hunks = file.hunks.to_vec();
+        for side in &sides {
+            match side.get(file.path) {
+                // Unchanged from that parent: every line is already there.
+                None => return Ok(()),
+                Some(ParentSide::Absent) => {}
+                Some(ParentSide::Blob(id)) => {
+                    if file.binary {
+                        continue;
+                    }
+                    let old = read_blob(repo, *id, file.path)?;
+                    let theirs = added_hunks(old.bytes(), file.content);
+                    hunks = intersect_hunks(file.content, &hunks, &theirs);
+                }
+            }
+        }
+        if file.binary {
+            stats.binary_skipped += 1;
+            return visit(file);
+        }
+        if hunks.is_empty() {
+            return Ok(());
+        }
+        stats.files += 1;
+        for h in &hunks {
+            let bytes = &file.content[h.bytes.clone()];
+            stats.added_lines += count_lines(bytes);
+            stats.added_bytes += bytes.len() as u64;
+        }
+        visit(&ChangedFile {
+            path: file.path,
+            content: file.content,
+            hunks: &hunks,
+            binary: false,
+        })
+    })?;
+    stats.non_files_skipped += inner.non_files_skipped;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -331,7 +634,10 @@ mod tests {
         let old = "one\ntwo\nthree\nfour\n";
         let new = "one\nTWO\nthree\nfour\nfive\nsix\n";
         let hunks = added_hunks(old.as_bytes(), new.as_bytes());
-        assert_eq!(added_text(new, &hunks), vec![(2, "TWO\n"), (5, "five\nsix\n")]);
+        assert_eq!(
+            added_text(new, &hunks),
+            vec![(2, "TWO\n"), (5, "five\nsix\n")]
+        );
     }
 
     #[test]
@@ -359,5 +665,20 @@ mod tests {
         let mut late_nul = vec![b'a'; 9000];
         late_nul.push(0);
         assert!(!is_binary(&late_nul));
+    }
+
+    #[test]
+    fn hunk_intersection_keeps_common_lines_with_numbers() {
+        let content = "a\nb\nc\nd\ne\n";
+        let h = |s: usize, e: usize, l: u32| Hunk {
+            bytes: s..e,
+            first_line: l,
+        };
+        // a: lines 2-4 (b,c,d); b: lines 1 and 3-5.
+        let a = [h(2, 8, 2)];
+        let b = [h(0, 2, 1), h(4, 10, 3)];
+        let got = intersect_hunks(content.as_bytes(), &a, &b);
+        assert_eq!(got, vec![h(4, 8, 3)]);
+        assert!(intersect_hunks(content.as_bytes(), &a, &[]).is_empty());
     }
 }

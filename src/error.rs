@@ -54,6 +54,10 @@ pub enum Error {
     #[error("{0}")]
     Install(String),
 
+    /// A bug: an invariant did not hold (a worker thread panicked, …). Fails closed.
+    #[error("internal error: {0}")]
+    Internal(String),
+
     /// A command-line usage error detected by the library.
     #[error("{0}")]
     Usage(String),

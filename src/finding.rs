@@ -121,7 +121,10 @@ mod tests {
             assert!(shown * 6 <= len, "showed {shown} of {len}");
             assert!(shown <= 10);
         }
-        assert_eq!(redact(b"sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ"), "sk-proj-a…");
+        assert_eq!(
+            redact(b"sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ"),
+            "sk-proj-a…"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tierzero::commands::{self, ScanOptions};
 use tierzero::config::ConfigOptions;
+use tierzero::diff::MergeScan;
 use tierzero::install::{self, InstallOptions};
 use tierzero::report::Format;
 use tierzero::{Error, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
@@ -30,16 +31,41 @@ enum Command {
     /// Scan the staged change (the default) for secrets.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
-    /// Install tierzero's hooks in the current repository.
+    /// Install tierzero's hooks in the current repository (or for every repository with
+    /// --global).
+    #[command(after_help = INSTALL_HELP)]
     Install(InstallArgs),
     /// Remove tierzero's hooks, restoring any hook that was there before.
     Uninstall(InstallArgs),
+    /// Say whether this repository is protected, and by what (exit 0 yes, 1 no).
+    ///
+    /// Shows which hook file runs tierzero, whether core.hooksPath overrides it, which
+    /// binary and version it calls, and which config files are in effect. Exit codes: 0
+    /// protected, 1 not protected, 2 error.
+    #[command(visible_alias = "doctor")]
+    Status,
     /// List the rules, or explain one.
     Rules {
         /// Print one rule in full, with its remediation.
         #[arg(long, value_name = "ID")]
         explain: Option<String>,
     },
+    /// Print the effective configuration and where each part came from.
+    Config(ConfigArgs),
+    /// Record a finding's fingerprint in .tierzero-ignore so it is no longer reported.
+    Ignore {
+        /// The fingerprint printed with the finding (32 lowercase hex digits).
+        fingerprint: String,
+        /// Why this is not a secret (recorded with today's date).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Write .tierzero-baseline.json from every file of HEAD, so existing findings stop
+    /// blocking while new ones are still caught.
+    Baseline(BaselineArgs),
+    /// Convert another tool's configuration into .tierzero.toml syntax.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Entry point for the installed git hooks (not for direct use).
     #[command(hide = true)]
     Hook {
@@ -47,6 +73,58 @@ enum Command {
         name: String,
         /// The arguments git passed.
         args: Vec<String>,
+    },
+}
+
+#[derive(Args)]
+struct ConfigFlags {
+    /// Use this config file instead of the repository's .tierzero.toml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Start from no rules (only those from config files).
+    #[arg(long)]
+    no_default_rules: bool,
+}
+
+impl ConfigFlags {
+    fn options(&self) -> ConfigOptions {
+        ConfigOptions {
+            config_file: self.config.clone(),
+            no_default_rules: self.no_default_rules,
+        }
+    }
+}
+
+#[derive(Args)]
+struct ConfigArgs {
+    /// Only validate the configuration: exit 0 when it loads, 2 with the error when not.
+    #[arg(long)]
+    check: bool,
+    #[command(flatten)]
+    flags: ConfigFlags,
+}
+
+#[derive(Args)]
+struct BaselineArgs {
+    /// Refresh an existing baseline: add new findings, drop those that are gone.
+    #[arg(long)]
+    update: bool,
+    /// Also scan the added lines of every commit reachable from HEAD.
+    #[arg(long)]
+    history: bool,
+    #[command(flatten)]
+    flags: ConfigFlags,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Convert a gitleaks config (.gitleaks.toml); unsupported parts are listed on stderr.
+    Gitleaks {
+        /// The gitleaks config file.
+        file: PathBuf,
+        /// Write the result to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -114,10 +192,27 @@ struct ScanArgs {
     /// Start from no rules (only those from config files).
     #[arg(long)]
     no_default_rules: bool,
+    /// For a commit that concludes a merge: scan only the resolution (lines new relative
+    /// to every parent), or everything the merge brings in.
+    #[arg(long, value_enum, default_value = "resolution", value_name = "WHAT")]
+    merge_scan: MergeScanArg,
     /// File names passed by hook managers; staged mode scans the index diff regardless.
     #[arg(hide = true)]
     files: Vec<PathBuf>,
 }
+
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum MergeScanArg {
+    #[default]
+    Resolution,
+    All,
+}
+
+const INSTALL_HELP: &str = "\
+Existing hooks are kept: moved to <hook>.tierzero-prev and run first (their failure still
+blocks the commit); `tierzero uninstall` puts them back byte for byte. When pre-commit,
+lefthook or husky owns the hooks, tierzero prints the line to add to its configuration
+instead. See docs/INSTALL.md.";
 
 #[derive(Args)]
 struct InstallArgs {
@@ -130,6 +225,20 @@ struct InstallArgs {
     /// Print nothing on success.
     #[arg(long, short)]
     quiet: bool,
+    /// For every repository of this user: core.hooksPath -> a tierzero-managed directory
+    /// that also runs each repository's own hooks (undo: uninstall --global).
+    #[arg(long)]
+    global: bool,
+    /// With --global: use init.templateDir instead (repositories created from now on).
+    #[arg(long, requires = "global")]
+    template: bool,
+    /// Also install a pre-push hook that scans the commits being pushed.
+    #[arg(long)]
+    pre_push: bool,
+    /// When husky manages the hooks, add tierzero's line to .husky/pre-commit (and
+    /// .husky/pre-merge-commit) instead of only printing it.
+    #[arg(long)]
+    husky: bool,
 }
 
 impl ScanArgs {
@@ -147,6 +256,10 @@ impl ScanArgs {
                 config_file: self.config.clone(),
                 no_default_rules: self.no_default_rules,
             },
+            merge_scan: match self.merge_scan {
+                MergeScanArg::Resolution => MergeScan::Resolution,
+                MergeScanArg::All => MergeScan::All,
+            },
             merges: self.merges,
             max_file_size: self.max_file_size,
         }
@@ -159,6 +272,10 @@ impl InstallArgs {
             dry_run: self.dry_run,
             force: self.force,
             quiet: self.quiet,
+            global: self.global,
+            template: self.template,
+            pre_push: self.pre_push,
+            husky: self.husky,
             ..Default::default()
         }
     }
@@ -192,6 +309,9 @@ fn run_scan(args: &ScanArgs) -> Result<i32, Error> {
 }
 
 fn print_actions(actions: &install::Actions, opts: &InstallOptions) {
+    for notice in &actions.notices {
+        println!("tierzero: {notice}");
+    }
     if opts.quiet {
         return;
     }
@@ -209,6 +329,18 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
         Command::Hook { name, args } => match name.as_str() {
+            "pre-push" => {
+                let report = tierzero::prepush::scan_push(&args, std::io::stdin().lock())?;
+                commands::render(&report, &ScanOptions::default())?;
+                if report.blocking().next().is_none() {
+                    return Ok(EXIT_CLEAN);
+                }
+                eprintln!(
+                    "tierzero: this push is blocked. Rotate the key, then take it out of those commits \
+                     (`git rebase -i` / `git commit --amend`) before pushing again."
+                );
+                Ok(EXIT_FOUND)
+            }
             "commit-msg" => match args.first() {
                 Some(file) => run_scan(&ScanArgs {
                     commit_msg: Some(PathBuf::from(file)),
@@ -218,6 +350,8 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
                     "the commit-msg hook needs the message file git passes".into(),
                 )),
             },
+            // pre-merge-commit: git names the merged heads in GITHEAD_* variables, so the
+            // staged scan narrows itself to the resolution.
             "pre-commit" | "pre-merge-commit" => run_scan(&ScanArgs {
                 staged: true,
                 format: FormatArg::Human,
@@ -226,6 +360,7 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
                 exit_zero: false,
                 config: None,
                 no_default_rules: false,
+                merge_scan: MergeScanArg::Resolution,
                 files: Vec::new(),
                 ..ScanArgs::default()
             }),
@@ -243,11 +378,92 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
             print_actions(&actions, &opts);
             Ok(EXIT_CLEAN)
         }
+        Command::Config(args) => {
+            let root = tierzero::config::discover_root()?;
+            let loaded = tierzero::config::load(root.as_deref(), &args.flags.options())?;
+            if args.check {
+                eprintln!(
+                    "tierzero: configuration OK ({} rules active)",
+                    loaded.rules.rules().len()
+                );
+            } else {
+                print!("{}", tierzero::config::describe(&loaded));
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Command::Ignore {
+            fingerprint,
+            reason,
+        } => {
+            let root = tierzero::config::discover_root()?.ok_or_else(|| {
+                Error::Usage("`tierzero ignore` must run inside a repository's working tree".into())
+            })?;
+            let path = root.join(tierzero::ignore::FILE_NAME);
+            let today = tierzero::ignore::today_utc();
+            match tierzero::ignore::append(&path, &fingerprint, &reason, &today)? {
+                tierzero::ignore::Appended::Added(line) => {
+                    println!("tierzero: added to {}: {line}", path.display())
+                }
+                tierzero::ignore::Appended::AlreadyListed => {
+                    println!("tierzero: {fingerprint} is already in {}", path.display())
+                }
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Command::Baseline(args) => {
+            let outcome = tierzero::baseline::run(&tierzero::baseline::BaselineOptions {
+                update: args.update,
+                history: args.history,
+                config: args.flags.options(),
+            })?;
+            println!(
+                "tierzero: wrote {}: {} fingerprint(s) for {} finding(s) in {} file(s){}; {} added, {} dropped",
+                outcome.path.display(),
+                outcome.entries,
+                outcome.occurrences,
+                outcome.stats.files,
+                if args.history {
+                    format!(" and {} commit(s)", outcome.commits)
+                } else {
+                    String::new()
+                },
+                outcome.added,
+                outcome.dropped
+            );
+            Ok(EXIT_CLEAN)
+        }
+        Command::Import(ImportCommand::Gitleaks { file, output }) => {
+            let text = std::fs::read_to_string(&file).map_err(Error::io(&file))?;
+            let imported = tierzero::import::gitleaks(&text, &file.display().to_string())?;
+            for note in &imported.notes {
+                eprintln!("tierzero import: {note}");
+            }
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &imported.toml).map_err(Error::io(&path))?;
+                    eprintln!("tierzero import: wrote {}", path.display());
+                }
+                None => print!("{}", imported.toml),
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Command::Status => {
+            let status = tierzero::status::check()?;
+            print!("{}", status.render());
+            Ok(if status.protected {
+                EXIT_CLEAN
+            } else {
+                EXIT_FOUND
+            })
+        }
         Command::Rules { explain } => {
-            let rules = tierzero::rules::RuleSet::builtin_rules()?;
+            // The effective rules: built-in ones plus the user's and the repository's.
+            let root = tierzero::config::discover_root()?;
+            let loaded = tierzero::config::load(root.as_deref(), &ConfigOptions::default())?;
+            let rules = loaded.rules.rules();
             match explain {
                 None => {
-                    for r in &rules {
+                    for r in rules {
                         println!(
                             "{:<36} {}  [keywords: {}]",
                             r.id(),
@@ -264,6 +480,7 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
                     };
                     let s = &r.spec;
                     println!("{}\n  {}", r.id(), s.description);
+                    println!("  defined in: {}", r.origin);
                     println!("  keywords:   {}", s.keywords.join(", "));
                     if let Some(re) = &s.regex {
                         println!("  regex:      {re}");
@@ -300,12 +517,17 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
     };
-    let code = match try_main(cli) {
-        Ok(code) => code,
-        Err(e) => {
+    // A bug must still fail closed, with one line rather than a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("tierzero: internal error (please report it): {info}; failing closed");
+    }));
+    let code = match std::panic::catch_unwind(|| try_main(cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("tierzero: error: {e}");
             EXIT_ERROR
         }
+        Err(_) => EXIT_ERROR,
     };
     ExitCode::from(code as u8)
 }

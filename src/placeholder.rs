@@ -33,9 +33,13 @@ const MARKERS: &[&[u8]] = &[
     b"notasecret",
     b"not_a_real",
     b"not-a-real",
-    b"0123456789",
-    b"123456789",
-    b"abcdefghij",
+    b"123456",
+    b"abcdef",
+    b"abcd1234",
+    b"1a2b3c",
+    b"a1b2c3",
+    b"deadbeef",
+    b"d3adbeef",
 ];
 
 /// Returns true if and only if `secret` looks like a placeholder or a published example
@@ -44,10 +48,15 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if secret.is_empty() {
         return true;
     }
-    if MARKERS.iter().any(|m| contains_ignore_ascii_case(secret, m)) {
+    if MARKERS
+        .iter()
+        .any(|m| contains_ignore_ascii_case(secret, m))
+    {
         return true;
     }
-    longest_run(secret) >= 6 || distinct_bytes(secret) <= 3
+    // Long base64 bodies of binary structures (private keys, JWTs) legitimately hold runs
+    // of `A` (zero bytes); only short tokens are judged by their runs.
+    (secret.len() < 64 && longest_run(secret) >= 6) || distinct_bytes(secret) <= 3
 }
 
 fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {

@@ -81,6 +81,11 @@ impl<'a> Scanner<'a> {
         self.findings
     }
 
+    /// Takes the findings collected so far, leaving the scanner ready for more.
+    pub fn take_findings(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.findings)
+    }
+
     /// Time since the scanner was created.
     pub fn elapsed(&self) -> std::time::Duration {
         self.started.elapsed()
@@ -373,7 +378,11 @@ mod tests {
     #[test]
     fn line_numbers_and_columns() {
         let text = "a\nb\n  tok_Q8zR4mW9pL2x\nc\nx = \"tok_Z3kP9qW2vB7n\"\n";
-        let found = scan(vec![rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})", false)], "f", text);
+        let found = scan(
+            vec![rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})", false)],
+            "f",
+            text,
+        );
         let at: Vec<(u32, u32)> = found.iter().map(|f| (f.line, f.column)).collect();
         assert_eq!(at, vec![(3, 3), (5, 6)]);
     }
@@ -381,7 +390,11 @@ mod tests {
     #[test]
     fn columns_count_characters_and_crlf_is_stripped() {
         let text = "é = tok_Q8zR4mW9pL2x\r\n";
-        let found = scan(vec![rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})$", false)], "f", text);
+        let found = scan(
+            vec![rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})$", false)],
+            "f",
+            text,
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].column, 5);
     }
@@ -408,7 +421,11 @@ mod tests {
     #[test]
     fn keyword_on_many_lines_runs_each_rule_once_per_line() {
         let text = "tok_ tok_ tok_Q8zR4mW9pL2x tok_\nnothing\ntok_Z3kP9qW2vB7n\n";
-        let found = scan(vec![rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})", false)], "f", text);
+        let found = scan(
+            vec![rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})", false)],
+            "f",
+            text,
+        );
         assert_eq!(found.len(), 2);
         assert_eq!((found[0].line, found[1].line), (1, 3));
     }

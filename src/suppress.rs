@@ -13,7 +13,7 @@ use regex::bytes::Regex;
 
 use crate::error::Result;
 use crate::finding::SuppressedBy;
-use crate::rules::Rule;
+use crate::rules::{AllowSpec, Rule};
 
 /// What the suppressor may look at for one finding.
 pub struct LineContext<'a> {
@@ -40,7 +40,7 @@ pub enum AllowTarget {
 }
 
 /// A compiled allowlist.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Allowlist {
     /// Path globs.
     pub paths: Option<globset::GlobSet>,
@@ -52,7 +52,87 @@ pub struct Allowlist {
     pub stopwords: Vec<String>,
 }
 
+/// Why an allowlist could not be compiled: the field, the entry's index in it, and what is
+/// wrong. The caller turns this into a message with a file and line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllowError {
+    /// `paths`, `regexes`, `target` or `stopwords`.
+    pub field: &'static str,
+    /// The offending entry, for list fields.
+    pub index: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
 impl Allowlist {
+    /// Compiles an allowlist as written in a config file. Paths are gitignore-style globs
+    /// (see [`gitignore_globs`]); regexes use the rule regex syntax; `target` is `secret`
+    /// (the default) or `line`.
+    pub fn from_spec(spec: &AllowSpec) -> Result<Allowlist, AllowError> {
+        let paths = if spec.paths.is_empty() {
+            None
+        } else {
+            let mut builder = globset::GlobSetBuilder::new();
+            for (i, pattern) in spec.paths.iter().enumerate() {
+                let err = |message: String| AllowError {
+                    field: "paths",
+                    index: Some(i),
+                    message,
+                };
+                for glob in gitignore_globs(pattern).map_err(err)? {
+                    let compiled = globset::GlobBuilder::new(&glob)
+                        .literal_separator(true)
+                        .backslash_escape(true)
+                        .build()
+                        .map_err(|e| err(format!("invalid glob {pattern:?}: {}", e.kind())))?;
+                    builder.add(compiled);
+                }
+            }
+            Some(builder.build().map_err(|e| AllowError {
+                field: "paths",
+                index: None,
+                message: e.to_string(),
+            })?)
+        };
+        let mut regexes = Vec::with_capacity(spec.regexes.len());
+        for (i, pattern) in spec.regexes.iter().enumerate() {
+            let re = crate::rules::compile_regex(pattern).map_err(|e| AllowError {
+                field: "regexes",
+                index: Some(i),
+                message: format!("invalid regex: {}", one_line(&e)),
+            })?;
+            regexes.push(re);
+        }
+        let target = match spec.target.as_deref() {
+            None | Some("secret") => AllowTarget::Secret,
+            Some("line") => AllowTarget::Line,
+            Some(other) => {
+                return Err(AllowError {
+                    field: "target",
+                    index: None,
+                    message: format!("unknown target {other:?} (expected \"secret\" or \"line\")"),
+                })
+            }
+        };
+        let mut stopwords = Vec::with_capacity(spec.stopwords.len());
+        for (i, word) in spec.stopwords.iter().enumerate() {
+            if word.is_empty() {
+                return Err(AllowError {
+                    field: "stopwords",
+                    index: Some(i),
+                    message: "an empty stopword would allow every secret".into(),
+                });
+            }
+            stopwords.push(word.to_lowercase());
+        }
+        Ok(Allowlist {
+            paths,
+            regexes,
+            target,
+            stopwords,
+        })
+    }
+
     /// Returns true if and only if the allowlist covers this finding.
     pub fn allows(&self, ctx: &LineContext<'_>) -> bool {
         if let Some(paths) = &self.paths {
@@ -83,8 +163,8 @@ pub struct Suppressor {
     pub compat: bool,
     /// Global allowlists.
     pub allowlists: Vec<Allowlist>,
-    /// Per-rule allowlists, by rule id.
-    pub rule_allowlists: std::collections::HashMap<String, Allowlist>,
+    /// Per-rule allowlists, by rule id (one per layer that set one).
+    pub rule_allowlists: std::collections::HashMap<String, Vec<Allowlist>>,
     /// Fingerprints from `.tierzero-ignore`.
     pub ignored: HashSet<String>,
     /// Fingerprints from the baseline.
@@ -105,7 +185,7 @@ impl Suppressor {
             || self
                 .rule_allowlists
                 .get(rule.id())
-                .is_some_and(|a| a.allows(ctx))
+                .is_some_and(|lists| lists.iter().any(|a| a.allows(ctx)))
         {
             return Ok(Some(SuppressedBy::Allowlist));
         }
@@ -117,6 +197,55 @@ impl Suppressor {
         }
         Ok(None)
     }
+}
+
+/// Translates one gitignore-style pattern into globs over repository-relative paths, so
+/// that an allowlist reads like a `.gitignore`: a pattern without a slash (`*.snap`,
+/// `fixtures`) matches at any depth; a pattern with a slash (`docs/*.md`, `/build`) is
+/// anchored at the repository root; `*` never crosses a `/` but `**` does; a trailing `/`
+/// means a directory; and a pattern that names a directory covers everything under it.
+/// Negation (`!`) is refused: an allowlist only ever allows.
+pub fn gitignore_globs(pattern: &str) -> Result<Vec<String>, String> {
+    let p = pattern.trim();
+    if p.is_empty() || p == "/" {
+        return Err("an empty path pattern".into());
+    }
+    if p.starts_with('!') {
+        return Err(format!(
+            "{pattern:?}: negation is not supported in an allowlist (list only what to allow)"
+        ));
+    }
+    let dir_only = p.ends_with('/');
+    let p = p.trim_end_matches('/');
+    let anchored = p.contains('/');
+    let p = p.trim_start_matches('/');
+    let base = if anchored || p.starts_with("**/") {
+        p.to_string()
+    } else {
+        format!("**/{p}")
+    };
+    let under = if base.ends_with("/**") {
+        base.clone()
+    } else {
+        format!("{base}/**")
+    };
+    Ok(if dir_only || base == under {
+        vec![under]
+    } else {
+        vec![base, under]
+    })
+}
+
+/// The last line of a multi-line error (the regex crate draws a caret diagram above it),
+/// so that every error stays one line.
+pub fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_string()
 }
 
 /// Whether `line` carries an annotation allowing `rule_id`: `tierzero:allow` (same line) or
@@ -138,7 +267,10 @@ pub fn inline_allows(line: &[u8], rule_id: &str, next_line: bool, compat: bool) 
         if !next_line && after.starts_with(b"-next-line") {
             continue;
         }
-        if after.first().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        if after
+            .first()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
             continue;
         }
         if allows_rule(after, rule_id) {
@@ -178,12 +310,89 @@ fn allows_rule(after: &[u8], rule_id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::inline_allows;
+    use super::*;
+
+    fn path_allowed(patterns: &[&str], path: &str) -> bool {
+        let spec = AllowSpec {
+            paths: patterns.iter().map(|p| p.to_string().into()).collect(),
+            ..Default::default()
+        };
+        let list = Allowlist::from_spec(&spec).unwrap();
+        list.allows(&LineContext {
+            path,
+            line: b"",
+            previous_line: None,
+            secret: b"s",
+            fingerprint: "",
+        })
+    }
+
+    #[test]
+    fn paths_behave_like_gitignore() {
+        let fixtures = &["**/fixtures/**"];
+        assert!(path_allowed(fixtures, "fixtures/a.json"));
+        assert!(path_allowed(fixtures, "tests/fixtures/deep/a.json"));
+        assert!(!path_allowed(fixtures, "tests/myfixtures/a.json"));
+        let docs = &["docs/*.md"];
+        assert!(path_allowed(docs, "docs/setup.md"));
+        assert!(!path_allowed(docs, "docs/api/setup.md"));
+        assert!(!path_allowed(docs, "src/docs/setup.md"));
+        let snap = &["*.snap"];
+        assert!(path_allowed(snap, "a.snap"));
+        assert!(path_allowed(snap, "src/x/__snapshots__/b.snap"));
+        assert!(!path_allowed(snap, "a.snapshot"));
+        assert!(path_allowed(&["testdata"], "pkg/testdata/key.pem"));
+        assert!(path_allowed(&["/vendor/"], "vendor/x/y.go"));
+        assert!(!path_allowed(&["/vendor/"], "src/vendor/y.go"));
+    }
+
+    #[test]
+    fn bad_allowlists_name_the_field() {
+        let bad_glob = AllowSpec {
+            paths: vec!["ok/*".into(), "a[b".into()],
+            ..Default::default()
+        };
+        let e = Allowlist::from_spec(&bad_glob).unwrap_err();
+        assert_eq!((e.field, e.index), ("paths", Some(1)));
+        let negated = AllowSpec {
+            paths: vec!["!keep".into()],
+            ..Default::default()
+        };
+        assert!(Allowlist::from_spec(&negated)
+            .unwrap_err()
+            .message
+            .contains("negation"));
+        let bad_re = AllowSpec {
+            regexes: vec!["(".into()],
+            ..Default::default()
+        };
+        let e = Allowlist::from_spec(&bad_re).unwrap_err();
+        assert_eq!((e.field, e.index), ("regexes", Some(0)));
+        assert!(!e.message.contains('\n'));
+        let bad_target = AllowSpec {
+            target: Some("match".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Allowlist::from_spec(&bad_target).unwrap_err().field,
+            "target"
+        );
+    }
 
     #[test]
     fn same_line_any_rule() {
-        assert!(inline_allows(b"key = 'x' # tierzero:allow", "openai-project-key", false, false));
-        assert!(!inline_allows(b"key = 'x'", "openai-project-key", false, false));
+        assert!(inline_allows(
+            b"key = 'x' # tierzero:allow",
+            "openai-project-key",
+            false,
+            false
+        ));
+        assert!(!inline_allows(
+            b"key = 'x'",
+            "openai-project-key",
+            false,
+            false
+        ));
     }
 
     #[test]
@@ -201,8 +410,18 @@ mod tests {
         assert!(inline_allows(above, "r-1", true, false));
         assert!(!inline_allows(above, "r-1", false, false));
         assert!(!inline_allows(b"# tierzero:allow", "r-1", true, false));
-        assert!(inline_allows(b"<!-- tierzero:allow-next-line r-1 -->", "r-1", true, false));
-        assert!(!inline_allows(b"<!-- tierzero:allow-next-line r-2 -->", "r-1", true, false));
+        assert!(inline_allows(
+            b"<!-- tierzero:allow-next-line r-1 -->",
+            "r-1",
+            true,
+            false
+        ));
+        assert!(!inline_allows(
+            b"<!-- tierzero:allow-next-line r-2 -->",
+            "r-1",
+            true,
+            false
+        ));
     }
 
     #[test]
@@ -210,7 +429,17 @@ mod tests {
         let line = b"token = 'x' # gitleaks:allow";
         assert!(!inline_allows(line, "r", false, false));
         assert!(inline_allows(line, "r", false, true));
-        assert!(inline_allows(b"x # pragma: allowlist secret", "r", false, true));
-        assert!(inline_allows(b"# pragma: allowlist nextline secret", "r", true, true));
+        assert!(inline_allows(
+            b"x # pragma: allowlist secret",
+            "r",
+            false,
+            true
+        ));
+        assert!(inline_allows(
+            b"# pragma: allowlist nextline secret",
+            "r",
+            true,
+            true
+        ));
     }
 }

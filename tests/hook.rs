@@ -21,7 +21,10 @@ fn commit_with_key_is_refused_and_clean_commit_passes() {
     assert!(!ok, "commit with a key must be refused");
     assert!(out.contains("leak.py:1:"), "{out}");
     assert!(out.contains("git restore --staged"), "{out}");
-    assert!(out.contains("https://platform.openai.com/api-keys"), "{out}");
+    assert!(
+        out.contains("https://platform.openai.com/api-keys"),
+        "{out}"
+    );
     assert!(!out.contains(&openai_key()[20..]), "secret leaked: {out}");
     // HEAD did not move.
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]).trim(), "1");

@@ -169,14 +169,18 @@ mod tests {
         let sum = encode_radix(crc32fast::hash(body.as_bytes()), BASE36, 7);
         let token = format!("{body}{}", String::from_utf8(sum).unwrap());
         assert!(Check::GitlabRoutableCrc32.passes(token.as_bytes()));
-        assert!(!Check::GitlabRoutableCrc32.passes(b"glpat-Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA.01.0k0000000"));
+        assert!(!Check::GitlabRoutableCrc32
+            .passes(b"glpat-Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA.01.0k0000000"));
     }
 
     #[test]
     fn jwt_structure_and_public_tokens() {
         let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         let header = enc(r#"{"alg":"HS256","typ":"JWT"}"#);
-        let secret = format!("{header}.{}.c2ln", enc(r#"{"sub":"svc","role":"service_role"}"#));
+        let secret = format!(
+            "{header}.{}.c2ln",
+            enc(r#"{"sub":"svc","role":"service_role"}"#)
+        );
         let public = format!("{header}.{}.c2ln", enc(r#"{"role":"anon"}"#));
         assert!(Check::Jwt.passes(secret.as_bytes()));
         assert!(!Check::Jwt.passes(public.as_bytes()));

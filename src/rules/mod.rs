@@ -170,10 +170,12 @@ impl Rule {
 
     /// Returns true if and only if the rule's `path` regex (if any) matches `path`.
     pub fn path_matches(&self, path: &[u8]) -> Result<bool> {
-        Ok(match self.lazy(&self.path, "path", self.spec.path.as_deref())? {
-            Some(re) => re.is_match(path),
-            None => true,
-        })
+        Ok(
+            match self.lazy(&self.path, "path", self.spec.path.as_deref())? {
+                Some(re) => re.is_match(path),
+                None => true,
+            },
+        )
     }
 
     /// Whether the regex runs over the block of lines from the hit onward.
@@ -324,7 +326,9 @@ mod tests {
     fn find(r: &Rule, hay: &str) -> Vec<String> {
         let mut out = Vec::new();
         r.find(hay.as_bytes(), hay.as_bytes(), &mut out).unwrap();
-        out.iter().map(|s| hay[s.secret.clone()].to_string()).collect()
+        out.iter()
+            .map(|s| hay[s.secret.clone()].to_string())
+            .collect()
     }
 
     #[test]

@@ -83,13 +83,19 @@ pub enum Example {
     /// Content of a file named `example.txt`.
     Text(Text),
     /// A file with a given path and content.
-    File {
-        /// Repository-relative path.
-        path: Text,
-        /// File content; empty when only the path matters.
-        #[serde(default)]
-        text: Text,
-    },
+    File(ExampleFile),
+}
+
+/// The table form of an example. Unknown keys are rejected: inside an untagged enum a
+/// misspelt `txt =` would otherwise silently read as empty content.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleFile {
+    /// Repository-relative path.
+    pub path: Text,
+    /// File content; empty when only the path matters.
+    #[serde(default)]
+    pub text: Text,
 }
 
 impl Example {
@@ -97,7 +103,7 @@ impl Example {
     pub fn path(&self) -> &str {
         match self {
             Example::Text(_) => "example.txt",
-            Example::File { path, .. } => path,
+            Example::File(file) => &file.path,
         }
     }
 
@@ -105,7 +111,7 @@ impl Example {
     pub fn text(&self) -> &str {
         match self {
             Example::Text(text) => text,
-            Example::File { text, .. } => text,
+            Example::File(file) => &file.text,
         }
     }
 }

@@ -72,7 +72,10 @@ impl Sandbox {
     pub fn repo(&self, name: &str) -> Repo<'_> {
         let path = self.dir.path().join(name);
         std::fs::create_dir_all(&path).unwrap();
-        let repo = Repo { sandbox: self, path };
+        let repo = Repo {
+            sandbox: self,
+            path,
+        };
         repo.git(&["init", "-q", "-b", "main"]);
         repo
     }

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmarks `tierzero scan` (the pre-commit hook's work) against `git diff --cached -U0`
+# on the same synthetic repository, for a typical, a medium and a large staged change.
+# Needs: cargo, git, python3, hyperfine (Debian: apt-get install hyperfine), GNU time
+# (apt-get install time) for peak memory. Prints a Markdown table; BENCHMARKS.md keeps it.
+#
+# usage: bench/staged.sh [WORKDIR]     (default: a fresh temp dir)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+work=${1:-$(mktemp -d)}
+runs=${RUNS:-20}
+
+command -v hyperfine >/dev/null || { echo "bench: hyperfine is missing (apt-get install hyperfine)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
+
+cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+bin="$root/target/release/tierzero"
+
+export GIT_CONFIG_NOSYSTEM=1 HOME="$work/home"
+mkdir -p "$HOME"
+git config --global user.name bench
+git config --global user.email bench@example.invalid
+git config --global init.defaultBranch main
+
+# A base repository: 5000 files of 60 lines in 100 directories, committed.
+base="$work/base"
+if [ ! -d "$base/.git" ]; then
+  mkdir -p "$base"
+  git -C "$base" init -q
+  python3 "$here/gen.py" --tree "$base" 5000 60
+  git -C "$base" add -A
+  git -C "$base" commit -q -m base
+fi
+
+scenario() { # name, files-to-modify, lines-added-per-modified-file, new-files, lines-per-new-file
+  local name=$1 mod=$2 mod_lines=$3 new=$4 new_lines=$5 repo="$work/$1"
+  rm -rf "$repo"; cp -r "$base" "$repo"
+  # The copy changed every file's stat data; a mixed reset refreshes the index and its
+  # cache-tree, as a real working tree would have them.
+  git -C "$repo" reset -q
+  for i in $(seq 0 $((mod - 1))); do
+    f="$repo/pkg$((i % 100))/mod$i.py"
+    python3 "$here/gen.py" "$f.add" "$mod_lines" "$((100000 + i))"
+    # insert the new lines in the middle of the file: a real modification needing a diff
+    { head -n 30 "$f"; cat "$f.add"; tail -n +31 "$f"; } > "$f.new" && mv "$f.new" "$f" && rm "$f.add"
+  done
+  for i in $(seq 0 $((new - 1))); do
+    mkdir -p "$repo/new"
+    python3 "$here/gen.py" "$repo/new/file$i.py" "$new_lines" "$((200000 + i))"
+  done
+  git -C "$repo" add -A
+  local bytes
+  bytes=$(git -C "$repo" diff --cached -U0 | grep '^+' | grep -v '^+++' | wc -c)
+  echo "$name $repo $bytes"
+}
+
+results="$work/results.md"
+: > "$results"
+printf '| change | added bytes | tierzero scan (mean ± σ) | git diff --cached -U0 | ratio | tierzero peak RSS | git peak RSS |\n|---|---|---|---|---|---|---|\n' >> "$results"
+for spec in "typical 15 20 5 40" "medium 250 60 50 100" "large 0 0 50 60000"; do
+  read -r name repo bytes < <(scenario $spec)
+  json="$work/$name.json"
+  (cd "$repo" && hyperfine -N --warmup 3 --runs "$runs" --export-json "$json" \
+    -n tierzero "$bin scan --staged" \
+    -n git "git diff --cached -U0 --no-color --no-ext-diff" >/dev/null)
+  rss_t=$(cd "$repo" && /usr/bin/time -f %M "$bin" scan --staged 2>&1 >/dev/null | tail -1)
+  rss_g=$(cd "$repo" && /usr/bin/time -f %M git diff --cached -U0 --no-color --no-ext-diff 2>&1 >/dev/null | tail -1)
+  python3 - "$json" "$name" "$bytes" "$rss_t" "$rss_g" >> "$results" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))["results"]
+t = {r["command"]: r for r in data}
+tz, gd = t["tierzero"], t["git"]
+name, nbytes, rss_t, rss_g = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+mbps = nbytes / tz["mean"] / 1e6
+print(f"| {name} | {nbytes:,} | {tz['mean']*1000:.1f} ms ± {tz['stddev']*1000:.1f} ({mbps:.0f} MB/s) "
+      f"| {gd['mean']*1000:.1f} ms ± {gd['stddev']*1000:.1f} | {tz['mean']/gd['mean']:.2f}x "
+      f"| {rss_t/1024:.1f} MiB | {rss_g/1024:.1f} MiB |")
+PY
+done
+cat "$results"

@@ -1,0 +1,100 @@
+//! Recall on a public corpus of example credentials (Kingfisher 1.10's rule examples,
+//! Apache-2.0, in `tests/fixtures/corpus/`), and silence on its near misses.
+//!
+//! Run `cargo test --test corpus -- --nocapture` to see the per-provider table; the README
+//! quotes its totals.
+
+use std::collections::BTreeMap;
+
+use tierzero::rules::RuleSet;
+use tierzero::scan::{scan_text, Scanner};
+use tierzero::suppress::Suppressor;
+
+const CORPUS: &str = include_str!("fixtures/corpus/kingfisher-1.10-examples.jsonl");
+
+struct Entry {
+    name: String,
+    kind: String,
+    text: String,
+}
+
+fn entries() -> Vec<Entry> {
+    CORPUS
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("corpus line is JSON");
+            Entry {
+                name: v["name"].as_str().unwrap_or_default().to_string(),
+                kind: v["kind"].as_str().unwrap_or_default().to_string(),
+                text: v["text"].as_str().unwrap_or_default().to_string(),
+            }
+        })
+        .collect()
+}
+
+fn detected(set: &RuleSet, text: &str) -> Vec<String> {
+    let suppressor = Suppressor::default();
+    let mut scanner = Scanner::new(set, &suppressor, false);
+    scan_text(&mut scanner, "example.txt", text.as_bytes()).expect("scan succeeds");
+    scanner
+        .into_findings()
+        .into_iter()
+        .filter(|f| f.suppressed_by.is_none())
+        .map(|f| f.rule_id)
+        .collect()
+}
+
+#[test]
+fn corpus_recall_and_precision() {
+    let set = RuleSet::builtin().unwrap();
+    let mut by_provider: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut clean_hits = Vec::new();
+    let (mut positives, mut found) = (0usize, 0usize);
+    for e in entries() {
+        let hits = detected(&set, &e.text);
+        if e.kind == "clean" {
+            if !hits.is_empty() {
+                clean_hits.push(format!("{} -> {hits:?}", e.name));
+            }
+            continue;
+        }
+        positives += 1;
+        let slot = by_provider.entry(e.name.clone()).or_default();
+        slot.1 += 1;
+        if !hits.is_empty() {
+            slot.0 += 1;
+            found += 1;
+        }
+    }
+    let covered: Vec<_> = by_provider
+        .iter()
+        .filter(|(_, (hit, _))| *hit > 0)
+        .collect();
+    let covered_total: usize = covered.iter().map(|(_, (_, n))| n).sum();
+    let covered_hit: usize = covered.iter().map(|(_, (h, _))| h).sum();
+    eprintln!("provider | found/examples");
+    for (name, (hit, total)) in &by_provider {
+        eprintln!("{name} | {hit}/{total}");
+    }
+    let recall_covered = covered_hit as f64 / covered_total.max(1) as f64;
+    eprintln!(
+        "\nCORPUS: {found}/{positives} positives found overall ({:.1}%); {} of {} formats covered; \
+         recall on covered formats {covered_hit}/{covered_total} ({:.1}%); {} finding(s) on {} clean examples",
+        100.0 * found as f64 / positives as f64,
+        covered.len(),
+        by_provider.len(),
+        100.0 * recall_covered,
+        clean_hits.len(),
+        entries().iter().filter(|e| e.kind == "clean").count(),
+    );
+    assert!(
+        clean_hits.is_empty(),
+        "findings on clean examples:\n{}",
+        clean_hits.join("\n")
+    );
+    assert!(
+        recall_covered >= 0.90,
+        "recall on covered formats {recall_covered:.3} < 0.90"
+    );
+}
