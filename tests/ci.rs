@@ -884,7 +884,10 @@ fn sarif_validates_against_the_official_schema_and_carries_no_secret() {
         "{help}"
     );
     assert!(help.contains("OPENAI_API_KEY"), "{help}");
-    assert!(help.to_lowercase().contains("workload identity federation"), "{help}");
+    assert!(
+        help.to_lowercase().contains("workload identity federation"),
+        "{help}"
+    );
     assert!(rules[0]["shortDescription"]["text"]
         .as_str()
         .unwrap()
