@@ -14,7 +14,10 @@ fn first_commit_on_unborn_branch_is_scanned() {
     let repo = sb.repo("r");
     repo.stage("app.py", format!("import os\n{}", key_line(&openai_key())));
     let found = repo.found(&[]);
-    assert_eq!(found, vec![("app.py".into(), 2, "openai-project-key".into())]);
+    assert_eq!(
+        found,
+        vec![("app.py".into(), 2, "openai-project-key".into())]
+    );
     let (code, _, _) = repo.run(&["scan"]);
     assert_eq!(code, 1);
 }
@@ -23,7 +26,10 @@ fn first_commit_on_unborn_branch_is_scanned() {
 fn clean_change_exits_zero() {
     let sb = Sandbox::new();
     let repo = sb.repo("r");
-    repo.stage("app.py", "print('hello')\napi_key = os.environ['OPENAI_API_KEY']\n");
+    repo.stage(
+        "app.py",
+        "print('hello')\napi_key = os.environ['OPENAI_API_KEY']\n",
+    );
     let (code, _, stderr) = repo.run(&["scan", "--staged"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("no secrets found"), "{stderr}");
@@ -56,16 +62,27 @@ fn partial_staging_scans_only_the_staged_hunk() {
     let staged = format!("{}a = 1\nb = 2\n", key_line(&openai_key()));
     let blob = {
         let mut cmd = std::process::Command::new("git");
-        cmd.args(["hash-object", "-w", "--stdin"]).current_dir(&repo.path);
+        cmd.args(["hash-object", "-w", "--stdin"])
+            .current_dir(&repo.path);
         sb.env(&mut cmd);
-        cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(staged.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(staged.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     };
-    repo.git(&["update-index", "--cacheinfo", &format!("100644,{blob},c.py")]);
+    repo.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{blob},c.py"),
+    ]);
     repo.write("c.py", format!("{staged}{}", key_line(&openai_key_2())));
     let (_, doc) = repo.scan_json(&[]);
     let findings = doc["findings"].as_array().unwrap();
@@ -81,7 +98,10 @@ fn untouched_old_secret_is_not_reported_and_deletions_add_nothing() {
     repo.stage("gone.py", key_line(&openai_key_2()));
     repo.commit_setup("history already has keys");
     // Modify old.py elsewhere, delete gone.py, remove a line: nothing new is a secret.
-    repo.stage("old.py", format!("{}x = 2\ny = 3\n", key_line(&openai_key())));
+    repo.stage(
+        "old.py",
+        format!("{}x = 2\ny = 3\n", key_line(&openai_key())),
+    );
     repo.git(&["rm", "-q", "gone.py"]);
     assert!(repo.found(&[]).is_empty());
 }
@@ -91,13 +111,20 @@ fn renames_report_only_added_lines() {
     let sb = Sandbox::new();
     let repo = sb.repo("r");
     let body: String = (0..30).map(|i| format!("line number {i}\n")).collect();
-    repo.stage("src/config.py", format!("{}{body}", key_line(&openai_key())));
+    repo.stage(
+        "src/config.py",
+        format!("{}{body}", key_line(&openai_key())),
+    );
     repo.commit_setup("base");
     repo.git(&["mv", "src/config.py", "src/settings.py"]);
     assert!(repo.found(&[]).is_empty(), "a pure git mv adds nothing");
     repo.stage(
         "src/settings.py",
-        format!("{}{body}{}", key_line(&openai_key()), format_args!("ANTHROPIC = '{}'\n", anthropic_key())),
+        format!(
+            "{}{body}{}",
+            key_line(&openai_key()),
+            format_args!("ANTHROPIC = '{}'\n", anthropic_key())
+        ),
     );
     let found = repo.found(&[]);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -128,7 +155,10 @@ fn crlf_invalid_utf8_and_nul_free_oddities() {
     content.extend_from_slice(b"\xff\xfe trailing\r\n");
     repo.stage("win.txt", content);
     let found = repo.found(&[]);
-    assert_eq!(found, vec![("win.txt".into(), 2, "openai-project-key".into())]);
+    assert_eq!(
+        found,
+        vec![("win.txt".into(), 2, "openai-project-key".into())]
+    );
 }
 
 #[test]
@@ -141,7 +171,10 @@ fn notebook_cell_with_json_escaped_key() {
     );
     repo.stage("analysis.ipynb", nb);
     let found = repo.found(&[]);
-    assert_eq!(found, vec![("analysis.ipynb".into(), 7, "openai-project-key".into())]);
+    assert_eq!(
+        found,
+        vec![("analysis.ipynb".into(), 7, "openai-project-key".into())]
+    );
 }
 
 #[test]
@@ -191,7 +224,11 @@ fn user_git_config_does_not_change_the_result() {
     let found = repo.found(&[]);
     assert_eq!(
         found,
-        vec![("dir with space/clé ünïcode.txt".into(), 1, "openai-project-key".into())]
+        vec![(
+            "dir with space/clé ünïcode.txt".into(),
+            1,
+            "openai-project-key".into()
+        )]
     );
 }
 
@@ -211,7 +248,10 @@ fn full_secret_appears_in_no_output() {
         for key in &keys {
             // Not the whole key, and not even its second half.
             let tail = &key[key.len() / 2..];
-            assert!(!stdout.contains(tail) && !stderr.contains(tail), "{args:?} leaked");
+            assert!(
+                !stdout.contains(tail) && !stderr.contains(tail),
+                "{args:?} leaked"
+            );
         }
     }
 }
@@ -247,7 +287,12 @@ fn submodule_entries_are_skipped() {
     repo.stage("a.txt", "a\n");
     repo.commit_setup("base");
     let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
-    repo.git(&["update-index", "--add", "--cacheinfo", &format!("160000,{head},vendor/sub")]);
+    repo.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{head},vendor/sub"),
+    ]);
     let (code, doc) = repo.scan_json(&[]);
     assert_eq!(code, 0, "{doc}");
 }
@@ -257,7 +302,10 @@ fn not_a_repository_fails_closed_with_exit_2() {
     let sb = Sandbox::new();
     let dir = sb.dir.path().join("plain");
     std::fs::create_dir_all(&dir).unwrap();
-    let repo = common::Repo { sandbox: &sb, path: dir.clone() };
+    let repo = common::Repo {
+        sandbox: &sb,
+        path: dir.clone(),
+    };
     let out = repo
         .tierzero_in(&dir)
         .env("GIT_CEILING_DIRECTORIES", sb.dir.path())
@@ -267,7 +315,11 @@ fn not_a_repository_fails_closed_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not a git repository"), "{stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "one-line reason: {stderr}");
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "one-line reason: {stderr}"
+    );
 }
 
 #[test]
@@ -286,7 +338,12 @@ fn git_dir_and_subdirectories_are_honoured() {
         .args(["scan"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -296,7 +353,14 @@ fn linked_worktree_scans_its_own_index() {
     repo.stage("a.txt", "a\n");
     repo.commit_setup("base");
     let wt = sb.dir.path().join("wt");
-    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "-b", "feature"]);
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        wt.to_str().unwrap(),
+        "-b",
+        "feature",
+    ]);
     std::fs::write(wt.join("k.py"), key_line(&openai_key())).unwrap();
     let mut add = std::process::Command::new("git");
     add.args(["add", "k.py"]).current_dir(&wt);
