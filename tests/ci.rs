@@ -1094,3 +1094,26 @@ fn no_output_format_ever_holds_the_secret() {
     assert_no_secret(&stdout, "stdin SARIF");
     assert_no_secret(&stderr, "stdin stderr");
 }
+
+#[test]
+fn scan_range_is_a_library_call_on_any_repository_path() {
+    let sb = Sandbox::new();
+    let (repo, [base, _, b, _]) = three_authors(&sb);
+    let opts = tierzero::commands::ScanOptions::default();
+    // Called the way the pre-push hook does: a path, a list of specs, options.
+    let report =
+        tierzero::commands::scan_range(&repo.path.join("app"), &[format!("{base}..{b}")], &opts)
+            .expect("scan_range succeeds from a subdirectory path");
+    assert_eq!(report.summary.mode, "range");
+    assert_eq!(report.summary.commits, 2);
+    let ids: Vec<&str> = report
+        .blocking()
+        .map(|f| f.commit.as_ref().unwrap().id.as_str())
+        .collect();
+    assert_eq!(ids, vec![b.as_str()]);
+    let outside = tempfile::tempdir().unwrap();
+    let err = tierzero::commands::scan_range(outside.path(), &["HEAD".to_string()], &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a git repository"), "{err}");
+}
