@@ -24,11 +24,12 @@ pub const MARKER: &str = "tierzero-managed-hook";
 pub const HOOK_TEMPLATE: &str = include_str!("../hooks/pre-commit");
 
 /// The hooks `tierzero install` manages by default: a clean `git merge` runs
-/// `pre-merge-commit`, not `pre-commit`, so both are needed to cover every commit.
-pub const DEFAULT_HOOKS: &[&str] = &["pre-commit", "pre-merge-commit"];
+/// `pre-merge-commit`, not `pre-commit`, so both are needed to cover every commit; and
+/// `commit-msg` catches a key pasted into the message.
+pub const DEFAULT_HOOKS: &[&str] = &["pre-commit", "pre-merge-commit", "commit-msg"];
 
 /// Every hook tierzero can scan in (`pre-push` only on request).
-pub const SCAN_HOOKS: &[&str] = &["pre-commit", "pre-merge-commit", "pre-push"];
+pub const SCAN_HOOKS: &[&str] = &["pre-commit", "pre-merge-commit", "commit-msg", "pre-push"];
 
 /// Client-side hooks git looks up in the hooks directory. A global `core.hooksPath` makes
 /// git look only there, so the managed directory carries a pass-through for each of these

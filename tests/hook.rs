@@ -93,3 +93,22 @@ fn missing_binary_refuses_the_commit() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("binary is missing"), "{stderr}");
 }
+
+#[test]
+fn key_pasted_into_the_commit_message_is_refused() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.install_hook();
+    assert!(repo.path.join(".git/hooks/commit-msg").exists());
+    repo.stage("a.txt", "fine\n");
+    let out = repo.git_output(&["commit", "-m", &format!("use key {}", openai_key())]);
+    assert!(
+        !out.status.success(),
+        "a key in the message must block the commit"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("openai-project-key"), "{stderr}");
+    assert!(!stderr.contains(&openai_key()[20..]), "secret leaked");
+    let (ok, out) = repo.commit(&[]);
+    assert!(ok, "{out}");
+}
