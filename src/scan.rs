@@ -255,16 +255,25 @@ impl<'a> Scanner<'a> {
 }
 
 /// Keeps one candidate per secret: where spans overlap, a specific rule beats a generic
-/// one, then the longer secret wins, then the rule listed first.
+/// one, a team's own rule (from a config file) beats a built-in one — it names their
+/// format and carries their remediation — then the longer secret wins, then the rule
+/// listed first.
 fn resolve_overlaps(rules: &RuleSet, mut candidates: Vec<Candidate>) -> Vec<Candidate> {
     if candidates.len() < 2 {
         return candidates;
     }
     candidates.sort_by_key(|c| (c.secret.start, std::cmp::Reverse(c.secret.end), c.rule));
     let better = |a: &Candidate, b: &Candidate| {
-        let generic = |c: &Candidate| rules.rule(c.rule).spec.generic;
-        (generic(a), std::cmp::Reverse(a.secret.len()), a.rule)
-            < (generic(b), std::cmp::Reverse(b.secret.len()), b.rule)
+        let rank = |c: &Candidate| {
+            let rule = rules.rule(c.rule);
+            (
+                rule.spec.generic,
+                rule.origin == crate::rules::BUILTIN_ORIGIN,
+                std::cmp::Reverse(c.secret.len()),
+                c.rule,
+            )
+        };
+        rank(a) < rank(b)
     };
     let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
     for c in candidates {

@@ -571,6 +571,8 @@ fn files_mode_honours_gitignore_and_skips_binaries_and_oversize_files() {
     assert_eq!(code, 1, "{doc}");
     let mut paths: Vec<String> = found(&doc).into_iter().map(|(p, _, _)| p).collect();
     paths.sort();
+    // `.env` is reported twice: for the key in it and by the dotenv-file path rule.
+    paths.dedup();
     assert_eq!(paths, vec![".env".to_string(), "src/app.py".to_string()]);
     let summary = &doc["summary"];
     assert_eq!(summary["mode"], "files");
@@ -610,9 +612,10 @@ fn files_mode_honours_gitignore_and_skips_binaries_and_oversize_files() {
         "{stderr}"
     );
 
-    // With the default limit (10 MB) the 3 KB file is scanned.
+    // With the default limit (10 MB) the 3 KB file is scanned (4 findings: the keys in
+    // `.env`, src/app.py and data/huge.txt, and the dotenv-file path rule on `.env`).
     let (_, doc) = repo.scan_json(&["--dir", "."]);
-    assert_eq!(found(&doc).len(), 3);
+    assert_eq!(found(&doc).len(), 4);
 
     // A file named explicitly is scanned even when ignored; a directory is walked.
     let (code, doc) = repo.scan_json(&["--files", "ignored.txt", "src"]);
@@ -639,6 +642,8 @@ fn files_mode_in_a_repository_uses_its_gitignore_and_exclude() {
     let (_, doc) = repo.scan_json(&["--dir", "."]);
     let mut paths: Vec<String> = found(&doc).into_iter().map(|(p, _, _)| p).collect();
     paths.sort();
+    // `.env` is reported twice: for the key in it and by the dotenv-file path rule.
+    paths.dedup();
     assert_eq!(paths, vec![".env".to_string(), "data/huge.txt".to_string()]);
     // Nothing inside .git is ever read as a file to scan.
     assert!(!doc.to_string().contains(".git/"), "{doc}");
@@ -1025,7 +1030,8 @@ fn junit_has_one_case_per_file_and_a_failure_per_finding() {
         .collect();
     assert_eq!(
         failing,
-        vec![(".env", 1), ("src/app.py", 1), ("src/two.py", 2)]
+        // `.env`: the key in it, and the dotenv-file path rule (the file itself).
+        vec![(".env", 2), ("src/app.py", 1), ("src/two.py", 2)]
     );
     let passing: Vec<&str> = cases
         .iter()
