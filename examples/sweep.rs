@@ -9,9 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use tierzero::rules::RuleSet;
 use tierzero::scan::{scan_text, Scanner};
-use tierzero::suppress::Suppressor;
 
 fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -43,15 +41,16 @@ fn main() {
         std::process::exit(2);
     };
     let max: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
-    let set = match RuleSet::builtin() {
-        Ok(set) => set,
+    // The built-in rules with their allowlists, exactly as a scan outside a repository
+    // sees them (plus the user's config, if any).
+    let loaded = match tierzero::config::load(None, &Default::default()) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(2);
         }
     };
-    let suppressor = Suppressor::default();
-    let mut scanner = Scanner::new(&set, &suppressor, false);
+    let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, false);
     let mut files = Vec::new();
     walk(Path::new(dir), &mut files);
     let (mut bytes, mut scanned) = (0u64, 0u64);
@@ -75,7 +74,7 @@ fn main() {
     }
     let elapsed = started.elapsed();
     let mut by_rule: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in scanner.into_findings() {
+    for f in scanner.into_findings().into_iter().filter(|f| f.suppressed_by.is_none()) {
         by_rule
             .entry(f.rule_id.clone())
             .or_default()

@@ -84,14 +84,24 @@ pub fn preview_len(secret_len: usize) -> usize {
     (secret_len / 6).min(10)
 }
 
-/// The redacted preview of `secret`: its first few characters and an ellipsis.
+/// The redacted preview of `secret`: its first few characters and an ellipsis. Leading
+/// whitespace is skipped and control characters are shown as `·`, so a multi-line secret
+/// (a PEM body) keeps the report on one line.
 pub fn redact(secret: &[u8]) -> String {
-    let mut keep = preview_len(secret.len());
+    let start = secret
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(secret.len());
+    let visible = &secret[start..];
+    let mut keep = preview_len(secret.len()).min(visible.len());
     // Never cut a UTF-8 sequence in half: back off to a character boundary.
-    while keep > 0 && keep < secret.len() && (secret[keep] & 0xC0) == 0x80 {
+    while keep > 0 && keep < visible.len() && (visible[keep] & 0xC0) == 0x80 {
         keep -= 1;
     }
-    let mut out = String::from_utf8_lossy(&secret[..keep]).into_owned();
+    let mut out: String = String::from_utf8_lossy(&visible[..keep])
+        .chars()
+        .map(|c| if c.is_control() { '·' } else { c })
+        .collect();
     out.push('…');
     out
 }
@@ -125,6 +135,13 @@ mod tests {
             redact(b"sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ"),
             "sk-proj-a…"
         );
+    }
+
+    #[test]
+    fn preview_of_a_multiline_secret_stays_on_one_line() {
+        let preview = redact(b"\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n");
+        assert!(preview.starts_with("MIIE"), "{preview}");
+        assert!(!preview.contains('\n'));
     }
 
     #[test]
