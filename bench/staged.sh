@@ -36,9 +36,12 @@ fi
 scenario() { # name, files-to-modify, lines-added-per-modified-file, new-files, lines-per-new-file
   local name=$1 mod=$2 mod_lines=$3 new=$4 new_lines=$5 repo="$work/$1"
   rm -rf "$repo"; cp -r "$base" "$repo"
-  # The copy changed every file's stat data; a mixed reset refreshes the index and its
-  # cache-tree, as a real working tree would have them.
-  git -C "$repo" reset -q
+  # The copy changed every file's stat data. Rebuild the index from HEAD (which primes the
+  # cache-tree) and refresh its stat data, so that the index looks as it does in a real
+  # working tree after a commit or checkout: only the directories a change touches are
+  # invalidated when it is staged.
+  git -C "$repo" read-tree HEAD
+  git -C "$repo" update-index -q --refresh
   for i in $(seq 0 $((mod - 1))); do
     f="$repo/pkg$((i % 100))/mod$i.py"
     python3 "$here/gen.py" "$f.add" "$mod_lines" "$((100000 + i))"

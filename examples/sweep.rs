@@ -74,7 +74,11 @@ fn main() {
     }
     let elapsed = started.elapsed();
     let mut by_rule: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in scanner.into_findings().into_iter().filter(|f| f.suppressed_by.is_none()) {
+    for f in scanner
+        .into_findings()
+        .into_iter()
+        .filter(|f| f.suppressed_by.is_none())
+    {
         by_rule
             .entry(f.rule_id.clone())
             .or_default()

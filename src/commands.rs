@@ -71,12 +71,46 @@ fn finish(
     Report { findings, summary }
 }
 
-/// Below this many changed files, scanning stays on the calling thread: a second
-/// repository handle and a thread cost more than they save on a typical commit.
-const PARALLEL_MIN_ENTRIES: usize = 64;
+/// Scanning starts on the calling thread; once it has read this many bytes of added lines
+/// and more files remain, helper threads join in. A typical commit never pays for a
+/// thread or a second repository handle; a big one uses every core.
+const PARALLEL_AFTER_BYTES: u64 = 256 << 10;
 
-/// Reads, diffs and scans `entries`, in parallel across cores when there are many. Findings
-/// come back in entry order whatever the thread schedule, so output is deterministic.
+/// Findings of one thread, tagged with the index of the entry they came from.
+type Tagged = Vec<(usize, Vec<crate::finding::Finding>)>;
+
+/// Takes entries from the shared counter until none are left, scanning each; calls
+/// `after_each` with the bytes scanned so far after every entry.
+fn drain_entries(
+    repo: &git2::Repository,
+    entries: &[diff::ChangeEntry],
+    next: &std::sync::atomic::AtomicUsize,
+    scanner: &mut Scanner<'_>,
+    stats: &mut DiffStats,
+    found: &mut Tagged,
+    mut after_each: impl FnMut(u64, usize),
+) -> Result<()> {
+    loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(entry) = entries.get(i) else {
+            return Ok(());
+        };
+        if let Err(e) = diff::visit_entry(repo, entry, stats, &mut |file| scanner.scan_file(file)) {
+            // Stop the other threads too: the scan has failed.
+            next.store(entries.len(), std::sync::atomic::Ordering::Relaxed);
+            return Err(e);
+        }
+        let new = scanner.take_findings();
+        if !new.is_empty() {
+            found.push((i, new));
+        }
+        after_each(stats.added_bytes, i);
+    }
+}
+
+/// Reads, diffs and scans `entries`, bringing in helper threads when the change is big.
+/// Findings come back in entry order whatever the thread schedule, so output is
+/// deterministic.
 pub fn scan_entries(
     repo: &git2::Repository,
     entries: &[diff::ChangeEntry],
@@ -85,47 +119,56 @@ pub fn scan_entries(
     stats: &mut DiffStats,
 ) -> Result<Vec<crate::finding::Finding>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if entries.len() < PARALLEL_MIN_ENTRIES || threads < 2 {
-        let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, staged);
-        for entry in entries {
-            diff::visit_entry(repo, entry, stats, &mut |file| scanner.scan_file(file))?;
-        }
-        return Ok(scanner.into_findings());
-    }
-    /// Findings of one thread, tagged with the index of the entry they came from.
-    type Tagged = Vec<(usize, Vec<crate::finding::Finding>)>;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let worker = || -> Result<(Tagged, DiffStats)> {
+    let helper = || -> Result<(Tagged, DiffStats)> {
         // One repository handle per thread: libgit2 handles are not shared across threads.
         let repo = diff::open_repository()?;
         let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, staged);
-        let mut stats = DiffStats::default();
-        let mut found = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(entry) = entries.get(i) else { break };
-            diff::visit_entry(&repo, entry, &mut stats, &mut |file| {
-                scanner.scan_file(file)
-            })?;
-            let new = scanner.take_findings();
-            if !new.is_empty() {
-                found.push((i, new));
-            }
-        }
+        let (mut stats, mut found) = (DiffStats::default(), Vec::new());
+        drain_entries(
+            &repo,
+            entries,
+            &next,
+            &mut scanner,
+            &mut stats,
+            &mut found,
+            |_, _| {},
+        )?;
         Ok((found, stats))
     };
-    let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads).map(|_| s.spawn(worker)).collect();
-        handles
+    let (own, helpers) = std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, staged);
+        let mut found = Vec::new();
+        let own = drain_entries(
+            repo,
+            entries,
+            &next,
+            &mut scanner,
+            stats,
+            &mut found,
+            |bytes, i| {
+                if handles.is_empty()
+                    && threads > 1
+                    && bytes >= PARALLEL_AFTER_BYTES
+                    && i + 2 < entries.len()
+                {
+                    handles = (1..threads).map(|_| s.spawn(helper)).collect();
+                }
+            },
+        )
+        .map(|()| found);
+        let helpers: Vec<_> = handles
             .into_iter()
             .map(|h| {
                 h.join()
                     .unwrap_or_else(|_| Err(Error::Internal("a scan thread panicked".into())))
             })
-            .collect()
+            .collect();
+        (own, helpers)
     });
-    let mut tagged = Vec::new();
-    for result in results {
+    let mut tagged = own?;
+    for result in helpers {
         let (found, thread_stats) = result?;
         stats.add(&thread_stats);
         tagged.extend(found);

@@ -20,7 +20,8 @@ const DFA_AFTER_BYTES: usize = 128 * 1024;
 #[derive(Debug)]
 pub struct Prefilter {
     patterns: Vec<String>,
-    nfa: AhoCorasick,
+    /// Built on first use (or ahead of it by [`Prefilter::prewarm`] on another thread).
+    nfa: OnceLock<std::result::Result<AhoCorasick, String>>,
     dfa: OnceLock<Option<AhoCorasick>>,
     searched: AtomicUsize,
     /// For each automaton pattern, the indices of the rules that use it.
@@ -53,44 +54,59 @@ impl Prefilter {
                 rules_by_pattern[slot].push(rule);
             }
         }
-        let nfa = builder(AhoCorasickKind::ContiguousNFA)
-            .build(&patterns)
-            .map_err(|e| Error::Config {
-                origin: "keywords".into(),
-                message: format!("cannot build the keyword automaton: {e}"),
-            })?;
         Ok(Prefilter {
             patterns,
-            nfa,
+            nfa: OnceLock::new(),
             dfa: OnceLock::new(),
             searched: AtomicUsize::new(0),
             rules_by_pattern,
         })
     }
 
+    fn nfa(&self) -> Result<&AhoCorasick> {
+        self.nfa
+            .get_or_init(|| {
+                builder(AhoCorasickKind::ContiguousNFA)
+                    .build(&self.patterns)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| Error::Config {
+                origin: "keywords".into(),
+                message: format!("cannot build the keyword automaton: {e}"),
+            })
+    }
+
     /// The automaton for the next search: the NFA while little has been searched, then
     /// the DFA (falling back to the NFA should the DFA exceed its size limits).
-    fn automaton(&self, haystack_len: usize) -> &AhoCorasick {
+    fn automaton(&self, haystack_len: usize) -> Result<&AhoCorasick> {
         let before = self.searched.fetch_add(haystack_len, Ordering::Relaxed);
+        let nfa = self.nfa()?;
         if before + haystack_len < DFA_AFTER_BYTES {
-            return &self.nfa;
+            return Ok(nfa);
         }
-        self.dfa
+        Ok(self
+            .dfa
             .get_or_init(|| builder(AhoCorasickKind::DFA).build(&self.patterns).ok())
             .as_ref()
-            .unwrap_or(&self.nfa)
+            .unwrap_or(nfa))
     }
 
     /// Calls `on_hit(start, rules)` for every keyword occurrence in `haystack`, overlapping
     /// ones included, in increasing order of end position. `start` is the byte offset of the
     /// keyword in `haystack`.
-    pub fn for_each_hit(&self, haystack: &[u8], mut on_hit: impl FnMut(usize, &[u32])) {
+    pub fn for_each_hit(
+        &self,
+        haystack: &[u8],
+        mut on_hit: impl FnMut(usize, &[u32]),
+    ) -> Result<()> {
         for m in self
-            .automaton(haystack.len())
+            .automaton(haystack.len())?
             .find_overlapping_iter(haystack)
         {
             on_hit(m.start(), &self.rules_by_pattern[m.pattern().as_usize()]);
         }
+        Ok(())
     }
 
     /// The number of distinct keywords.
@@ -105,7 +121,8 @@ mod tests {
 
     fn hits(p: &Prefilter, text: &str) -> Vec<(usize, Vec<u32>)> {
         let mut out = Vec::new();
-        p.for_each_hit(text.as_bytes(), |at, rules| out.push((at, rules.to_vec())));
+        p.for_each_hit(text.as_bytes(), |at, rules| out.push((at, rules.to_vec())))
+            .unwrap();
         out
     }
 
@@ -123,7 +140,8 @@ mod tests {
         let text = "a sk-proj-x TOKEN b\n".repeat(1 + super::DFA_AFTER_BYTES / 10);
         let small = hits(&p, "a sk-proj-x TOKEN b\n");
         let mut big = Vec::new();
-        p.for_each_hit(text.as_bytes(), |at, rules| big.push((at, rules.to_vec())));
+        p.for_each_hit(text.as_bytes(), |at, rules| big.push((at, rules.to_vec())))
+            .unwrap();
         assert!(p.dfa.get().is_some(), "the DFA is used after enough input");
         assert_eq!(&big[..small.len()], &small[..]);
         assert_eq!(big.len(), small.len() * (1 + super::DFA_AFTER_BYTES / 10));

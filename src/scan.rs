@@ -155,7 +155,7 @@ impl<'a> Scanner<'a> {
             if let Some(job) = scratch.jobs.last_mut() {
                 job.rules.end = scratch.rules.len();
             }
-        });
+        })?;
 
         // Pass 2: the regexes of the rules that hit, on their lines only.
         let base = hunk.bytes.start;

@@ -17,6 +17,10 @@ pub enum Check {
     AzureCask,
     /// A JSON Web Token that decodes and is not public by design.
     Jwt,
+    /// Rejects pure-hex values of digest lengths (40: git SHA-1, 64: SHA-256) and of more
+    /// than 128 characters: checksums, not secrets. Lets a rule write `[0-9a-f]{24,}`
+    /// instead of counted ranges that are slow to compile.
+    HexNotDigest,
 }
 
 impl Check {
@@ -27,12 +31,14 @@ impl Check {
             "gitlab-routable-crc32" => Check::GitlabRoutableCrc32,
             "azure-cask" => Check::AzureCask,
             "jwt" => Check::Jwt,
+            "hex-not-digest" => Check::HexNotDigest,
             _ => return None,
         })
     }
 
     /// The names accepted by [`Check::parse`], for error messages.
-    pub const NAMES: &'static str = "base62-crc32, gitlab-routable-crc32, azure-cask, jwt";
+    pub const NAMES: &'static str =
+        "base62-crc32, gitlab-routable-crc32, azure-cask, jwt, hex-not-digest";
 
     /// Returns true if and only if `secret` passes this check.
     pub fn passes(self, secret: &[u8]) -> bool {
@@ -41,6 +47,10 @@ impl Check {
             Check::GitlabRoutableCrc32 => gitlab_routable_ok(secret),
             Check::AzureCask => azure_cask_ok(secret),
             Check::Jwt => jwt_ok(secret),
+            Check::HexNotDigest => {
+                !secret.iter().all(u8::is_ascii_hexdigit)
+                    || !(matches!(secret.len(), 40 | 64) || secret.len() > 128)
+            }
         }
     }
 }
@@ -171,6 +181,15 @@ mod tests {
         assert!(Check::GitlabRoutableCrc32.passes(token.as_bytes()));
         assert!(!Check::GitlabRoutableCrc32
             .passes(b"glpat-Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA.01.0k0000000"));
+    }
+
+    #[test]
+    fn hex_digests_are_not_secrets() {
+        let sha1 = "9fceb02d0ae598e95dc970b74767f19372d61af8";
+        assert!(!Check::HexNotDigest.passes(sha1.as_bytes()));
+        assert!(!Check::HexNotDigest.passes(&[b'a'; 64]));
+        assert!(Check::HexNotDigest.passes(&sha1.as_bytes()[..32]));
+        assert!(Check::HexNotDigest.passes(b"9fceb02d0ae598e95dc970b74767f19372d61af8x"));
     }
 
     #[test]
