@@ -266,7 +266,7 @@ pub fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
 pub fn rfc3339(time: git2::Time) -> String {
     let offset = i64::from(time.offset_minutes());
     let local = time.seconds().saturating_add(offset * 60);
-    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+    let (y, m, d) = crate::finding::civil_from_days(local.div_euclid(86_400));
     let secs = local.rem_euclid(86_400);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",
@@ -277,20 +277,6 @@ pub fn rfc3339(time: git2::Time) -> String {
         offset.abs() / 60,
         offset.abs() % 60
     )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// One repository handle per rayon worker: `git2::Repository` is `Send` but not `Sync`.

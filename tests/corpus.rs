@@ -4,21 +4,13 @@
 //! Run `cargo test --test corpus -- --nocapture` to see the per-provider table; the README
 //! quotes its totals.
 
+mod common;
+
 use std::collections::BTreeMap;
 
-use tierzero::config::{self, ConfigOptions, Loaded};
 use tierzero::rules::RuleSet;
 use tierzero::scan::{scan_text, Scanner};
 use tierzero::suppress::Suppressor;
-
-/// The default configuration exactly as a scan sees it (built-in rules with their
-/// allowlists), with no user config: the user layer points at a directory that does not
-/// exist.
-fn builtin_config() -> Loaded {
-    static ISOLATE: std::sync::Once = std::sync::Once::new();
-    ISOLATE.call_once(|| std::env::set_var("XDG_CONFIG_HOME", "/nonexistent/tierzero-tests"));
-    config::load(None, &ConfigOptions::default()).expect("built-in configuration loads")
-}
 
 const CORPUS: &str = include_str!("fixtures/corpus/kingfisher-1.10-examples.jsonl");
 
@@ -73,7 +65,7 @@ fn detected(set: &RuleSet, suppressor: &Suppressor, text: &str) -> Vec<String> {
 
 #[test]
 fn corpus_recall_and_precision() {
-    let loaded = builtin_config();
+    let loaded = common::builtin_config();
     let (set, suppressor) = (&loaded.rules, &loaded.suppressor);
     let mut by_provider: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut clean_hits = Vec::new();

@@ -1,19 +1,11 @@
 //! Every default rule carries its proof: its examples run through the same engine as
 //! `tierzero scan`, and a lint keeps the rule file honest.
 
-use tierzero::config::{self, ConfigOptions, Loaded};
+mod common;
+
 use tierzero::rules::{Example, RuleFile, RuleSet, RULES_TOML};
 use tierzero::scan::{scan_text, Scanner};
 use tierzero::suppress::Suppressor;
-
-/// The default configuration exactly as a scan sees it (built-in rules with their
-/// allowlists), with no user config: the user layer points at a directory that does not
-/// exist.
-fn builtin_config() -> Loaded {
-    static ISOLATE: std::sync::Once = std::sync::Once::new();
-    ISOLATE.call_once(|| std::env::set_var("XDG_CONFIG_HOME", "/nonexistent/tierzero-tests"));
-    config::load(None, &ConfigOptions::default()).expect("built-in configuration loads")
-}
 
 fn rule_file() -> RuleFile {
     toml::from_str(RULES_TOML).expect("rules.toml parses")
@@ -33,7 +25,7 @@ fn findings_for(set: &RuleSet, suppressor: &Suppressor, example: &Example) -> Ve
 
 #[test]
 fn every_example_is_found_by_its_rule_and_no_negative_is() {
-    let loaded = builtin_config();
+    let loaded = common::builtin_config();
     let (set, suppressor) = (&loaded.rules, &loaded.suppressor);
     let mut failures = Vec::new();
     for rule in rule_file().rules {

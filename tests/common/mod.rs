@@ -198,3 +198,13 @@ impl Repo<'_> {
         (out.status.success(), text)
     }
 }
+
+/// The default configuration exactly as a scan sees it (built-in rules with their
+/// allowlists), with no user config: the user layer points at a directory that does not
+/// exist.
+pub fn builtin_config() -> tierzero::config::Loaded {
+    static ISOLATE: std::sync::Once = std::sync::Once::new();
+    ISOLATE.call_once(|| std::env::set_var("XDG_CONFIG_HOME", "/nonexistent/tierzero-tests"));
+    tierzero::config::load(None, &tierzero::config::ConfigOptions::default())
+        .expect("built-in configuration loads")
+}
