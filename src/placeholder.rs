@@ -113,9 +113,9 @@ mod tests {
     #[test]
     fn random_keys_are_not_placeholders() {
         for s in [
-            "AKIAX57F6BQYUTEO7ISO",
-            "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",
-            "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",
+            "AKIAX57F6BQYUTEO7ISO", // tierzero:allow (random test value)
+            "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", // tierzero:allow (random test value)
+            "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", // tierzero:allow (random test value)
         ] {
             assert!(!is_placeholder(s.as_bytes()), "{s} is not a placeholder");
         }
