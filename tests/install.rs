@@ -108,7 +108,7 @@ fn fresh_repo_install_blocks_a_key_and_status_tells() {
     let repo = sb.repo("r");
     assert_eq!(repo.run(&["status"]).0, 1, "not protected before install");
     let out = ok(repo.run(&["install"]));
-    assert!(out.contains("pre-commit: installed"), "{out}");
+    assert!(out.contains("installed pre-commit"), "{out}");
     let hooks = git_hooks_dir(&repo, &repo.path);
     for name in ["pre-commit", "pre-merge-commit"] {
         let hook = hooks.join(name);
