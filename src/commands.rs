@@ -31,6 +31,8 @@ pub struct ScanOptions {
     /// Files, history: skip content larger than this many bytes (default
     /// [`sources::DEFAULT_MAX_FILE_SIZE`]).
     pub max_file_size: Option<u64>,
+    /// Staged mode: paths a hook manager passed (see [`scan_staged`]).
+    pub paths: Vec<PathBuf>,
 }
 
 fn summary(mode: &str, stats: &DiffStats, loaded: &Loaded, started: Instant) -> Summary {
@@ -192,7 +194,38 @@ pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
         diff::MergeScan::Resolution => diff::merge_heads(&repo)?,
         diff::MergeScan::All => Vec::new(),
     };
-    let (findings, paths) = if merge_heads.is_empty() {
+    // A hook manager passes the files it was asked about. In a commit they are the staged
+    // ones; when some have no staged change at all, this is an explicit run over files
+    // (`pre-commit run --all-files`), and scanning only the (empty) diff would pass
+    // silently: scan the whole staged contents of every file given instead.
+    let whole_files = if opts.paths.is_empty() {
+        None
+    } else {
+        let given = diff::repo_relative_paths(&repo, &opts.paths)?;
+        let entries = diff::index_file_entries(&repo, &given)?;
+        diff::any_unchanged(&repo, &entries)?.then_some(entries)
+    };
+    let mode = if whole_files.is_some() {
+        "staged-files"
+    } else {
+        "staged"
+    };
+    let (findings, paths) = if let Some(mut entries) = whole_files {
+        // The staged change is scanned too, so a wrong list of names never hides it; a
+        // file both staged and named is scanned once, whole.
+        let named: std::collections::HashSet<Vec<u8>> =
+            entries.iter().map(|e| e.path.clone()).collect();
+        let staged = diff::staged_entries(&repo, &mut stats)?;
+        entries.extend(staged.into_iter().filter(|e| !named.contains(&e.path)));
+        let paths = entries
+            .iter()
+            .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+            .collect();
+        (
+            scan_entries(&repo, &entries, &loaded, true, &mut stats)?,
+            paths,
+        )
+    } else if merge_heads.is_empty() {
         let entries = diff::staged_entries(&repo, &mut stats)?;
         let paths = entries
             .iter()
@@ -224,7 +257,7 @@ pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
         })?;
         (scanner.into_findings(), paths)
     };
-    let mut summary = summary("staged", &stats, &loaded, started);
+    let mut summary = summary(mode, &stats, &loaded, started);
     summary.scanned_paths = paths;
     Ok(finish(findings, summary, opts))
 }

@@ -189,6 +189,72 @@ pub fn staged_entries(repo: &Repository, stats: &mut DiffStats) -> Result<Vec<Ch
     Ok(change_entries(&diff, stats))
 }
 
+/// Turns paths given on the command line (relative to the current directory, or absolute)
+/// into repository-relative, `/`-separated paths.
+pub fn repo_relative_paths(repo: &Repository, paths: &[PathBuf]) -> Result<Vec<Vec<u8>>> {
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| Error::Usage("a bare repository has no staged files to scan".into()))?;
+    let workdir = std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf());
+    let cwd = std::env::current_dir().map_err(Error::io("the current directory"))?;
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    paths
+        .iter()
+        .map(|p| {
+            let absolute = cwd.join(p);
+            // Resolve `..` and symlinked parents the way the working tree sees them; the
+            // file itself may be gone from disk (staged, then deleted).
+            let absolute = match (absolute.parent(), absolute.file_name()) {
+                (Some(parent), Some(name)) => std::fs::canonicalize(parent)
+                    .map(|dir| dir.join(name))
+                    .unwrap_or(absolute.clone()),
+                _ => absolute.clone(),
+            };
+            let relative = absolute.strip_prefix(&workdir).map_err(|_| {
+                Error::Usage(format!(
+                    "{} is outside the repository's working tree",
+                    p.display()
+                ))
+            })?;
+            let text = relative.to_string_lossy().replace('\\', "/");
+            Ok(text.into_bytes())
+        })
+        .collect()
+}
+
+/// The index entries of `paths` (files only; paths not in the index are left out), as
+/// entries whose whole content counts as added.
+pub fn index_file_entries(repo: &Repository, paths: &[Vec<u8>]) -> Result<Vec<ChangeEntry>> {
+    let index = staged_index(repo)?;
+    let mut entries = Vec::with_capacity(paths.len());
+    for path in paths {
+        let Some(entry) = index.get_path(Path::new(&*String::from_utf8_lossy(path)), 0) else {
+            continue;
+        };
+        let is_file = matches!(entry.mode & 0o170000, 0o100000);
+        if is_file {
+            entries.push(ChangeEntry {
+                path: path.clone(),
+                new_id: entry.id,
+                old_id: None,
+                added: true,
+            });
+        }
+    }
+    Ok(entries)
+}
+
+/// Whether any of `entries` has the same blob in HEAD at the same path (no staged change).
+pub fn any_unchanged(repo: &Repository, entries: &[ChangeEntry]) -> Result<bool> {
+    let Some(tree) = head_tree(repo)? else {
+        return Ok(false);
+    };
+    Ok(entries.iter().any(|e| {
+        tree.get_path(Path::new(&*String::from_utf8_lossy(&e.path)))
+            .is_ok_and(|t| t.id() == e.new_id)
+    }))
+}
+
 /// The path of the index a commit will record (see [`staged_index`]).
 fn staged_index_path(repo: &Repository) -> PathBuf {
     match std::env::var_os("GIT_INDEX_FILE") {

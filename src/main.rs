@@ -196,8 +196,10 @@ struct ScanArgs {
     /// to every parent), or everything the merge brings in.
     #[arg(long, value_enum, default_value = "resolution", value_name = "WHAT")]
     merge_scan: MergeScanArg,
-    /// File names passed by hook managers; staged mode scans the index diff regardless.
-    #[arg(hide = true)]
+    /// Paths passed by a hook manager (the pre-commit framework). When each has a staged
+    /// change, the staged diff is scanned as usual; when some are unchanged in the index
+    /// (`pre-commit run --all-files`), the full staged contents of all of them are.
+    #[arg(value_name = "PATH")]
     files: Vec<PathBuf>,
 }
 
@@ -262,6 +264,7 @@ impl ScanArgs {
             },
             merges: self.merges,
             max_file_size: self.max_file_size,
+            paths: self.files.clone(),
         }
     }
 }

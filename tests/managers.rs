@@ -55,7 +55,8 @@ fn pre_commit_hooks_yaml_offers_rust_and_system_variants() {
         if id.contains("files") {
             assert!(entry.ends_with("--files") && *pass, "{id}");
         } else {
-            assert!(entry == "tierzero scan --staged" && !*pass, "{id}");
+            // File names are passed: they tell an `--all-files` run from a commit.
+            assert!(entry == "tierzero scan --staged" && *pass, "{id}");
         }
     }
 }
@@ -95,6 +96,9 @@ fn files_entry_scans_the_whole_files_passed_as_with_all_files() {
     let (code, _, stderr) = repo.run(&args);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("old.py:1:"), "{stderr}");
-    // The staged entry, on the same repository, only sees the staged change.
-    assert_eq!(repo.run(&["scan", "--staged", "old.py", "clean.txt"]).0, 0);
+    // The staged entry given files without a staged change (`--all-files`) scans their
+    // whole staged contents too: no silent pass.
+    assert_eq!(repo.run(&["scan", "--staged", "old.py", "clean.txt"]).0, 1);
+    // In a commit it is given the staged files, and sees only what they add.
+    assert_eq!(repo.run(&["scan", "--staged", "clean.txt"]).0, 0);
 }

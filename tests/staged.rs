@@ -372,3 +372,39 @@ fn linked_worktree_scans_its_own_index() {
     let (code, _, _) = repo.run(&["scan"]);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn files_passed_by_a_hook_manager() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.stage("old.py", format!("x = 1\n{}", key_line(&openai_key())));
+    repo.stage("clean.py", "y = 1\n");
+    repo.commit_setup("history already has a key");
+
+    // A commit: the manager passes the staged file; only its added lines are scanned.
+    repo.stage("old.py", format!("x = 2\n{}", key_line(&openai_key())));
+    let found = repo.found(&["--staged", "old.py"]);
+    assert!(found.is_empty(), "{found:?}");
+    repo.git(&["reset", "-q"]);
+
+    // `pre-commit run --all-files`: nothing staged, every file passed. Scanning the empty
+    // diff would pass silently; the whole staged contents are scanned instead.
+    let found = repo.found(&["--staged", "old.py", "clean.py"]);
+    assert_eq!(
+        found,
+        vec![("old.py".into(), 2, "openai-project-key".into())]
+    );
+    let (code, doc) = repo.scan_json(&["old.py", "clean.py"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["summary"]["mode"], "staged-files");
+
+    // Staged contents, not the working tree: an unstaged removal does not hide the key,
+    // and a key only in the working tree is not reported.
+    repo.write("old.py", "x = 1\n");
+    repo.write("clean.py", format!("y = 1\n{}", key_line(&openai_key_2())));
+    let found = repo.found(&["old.py", "clean.py"]);
+    assert_eq!(
+        found,
+        vec![("old.py".into(), 2, "openai-project-key".into())]
+    );
+}
