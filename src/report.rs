@@ -155,24 +155,31 @@ fn write_finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
     } else {
         writeln!(
             out,
-            "    file     this file should never be committed: add it to .gitignore"
+            "    file     this file should never be committed: add it to .gitignore and unstage it"
         )?;
     }
     let r = &f.remediation;
+    let whole_file = f.secret_length == 0;
     if let Some(unstage) = &r.unstage {
         writeln!(out, "    unstage  {unstage}")?;
     }
     if let Some(url) = &r.rotate_url {
-        writeln!(
-            out,
-            "    rotate   {url}  (it has been written to disk: assume it is exposed)"
-        )?;
+        let why = if whole_file {
+            "rotate any live credential the file holds"
+        } else {
+            "it has been written to disk: assume it is exposed"
+        };
+        writeln!(out, "    rotate   {url}  ({why})")?;
     }
     if let Some(var) = &r.env_var {
-        writeln!(
-            out,
-            "    move to  {var} (load it from the environment or a secret manager at run time)"
-        )?;
+        if whole_file {
+            writeln!(out, "    instead  {var}")?;
+        } else {
+            writeln!(
+                out,
+                "    move to  {var} (load it from the environment or a secret manager at run time)"
+            )?;
+        }
     }
     if let Some(keyless) = &r.keyless {
         writeln!(out, "    keyless  {keyless}")?;
