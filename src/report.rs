@@ -137,11 +137,72 @@ pub fn write_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
     write_summary_line(out, &report.summary)
 }
 
+/// The head of a rule description for the terminal: up to the first `: `, `; ` or `. `
+/// outside parentheses (the rest details the format, which JSON, SARIF and
+/// `tierzero rules --explain` carry), without the key catalog's reference numbers such as
+/// ` (A2)`, and without parenthesised details when it is still long.
+fn short_description(description: &str) -> String {
+    let bytes = description.as_bytes();
+    let mut depth = 0i32;
+    let mut end = description.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b':' | b'.' | b';' if depth <= 0 && bytes.get(i + 1) == Some(&b' ') => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let head = description[..end].trim_end_matches('.');
+    let is_reference = |inner: &str| {
+        inner.len() >= 2
+            && inner.starts_with(|c: char| c.is_ascii_uppercase())
+            && inner[1..].chars().all(|c| c.is_ascii_digit())
+    };
+    let drop_all = head.len() > 60;
+    let mut out = String::with_capacity(head.len());
+    let mut depth = 0usize;
+    let mut group = String::new();
+    for c in head.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                group.push(c);
+            }
+            ')' if depth > 0 => {
+                depth -= 1;
+                group.push(c);
+                if depth == 0 {
+                    let inner = &group[1..group.len() - 1];
+                    if !drop_all && !is_reference(inner) {
+                        out.push_str(&group);
+                    }
+                    group.clear();
+                }
+            }
+            _ if depth > 0 => group.push(c),
+            _ => out.push(c),
+        }
+    }
+    out.push_str(&group);
+    out.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" ,", ",")
+}
+
 fn write_finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
     writeln!(
         out,
         "  {}:{}:{}  {}  [{}]",
-        f.path, f.line, f.column, f.description, f.rule_id
+        f.path,
+        f.line,
+        f.column,
+        short_description(&f.description),
+        f.rule_id
     )?;
     if let Some(c) = &f.commit {
         writeln!(out, "    commit   {} ({}, {})", c.id, c.author, c.date)?;
@@ -612,6 +673,42 @@ mod machine_format_tests {
         assert_eq!(
             xml_escape("a<b>&\"'\u{1}"),
             "a&lt;b&gt;&amp;&quot;&apos;\u{FFFD}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_description;
+
+    #[test]
+    fn short_descriptions_for_the_terminal() {
+        assert_eq!(
+            short_description("OpenAI project API key (A2), the current default: sk-proj- + 74"),
+            "OpenAI project API key, the current default"
+        );
+        assert_eq!(
+            short_description(".env file with real settings: .env, .env.local"),
+            ".env file with real settings"
+        );
+        assert_eq!(
+            short_description("Private key block (PEM: RSA, EC): more"),
+            "Private key block (PEM: RSA, EC)"
+        );
+        assert_eq!(short_description("Plain text"), "Plain text");
+        assert_eq!(
+            short_description(
+                "Docker Hub personal (dckr_pat_ + 27) and organization (dckr_oat_ + 32) access tokens"
+            ),
+            "Docker Hub personal and organization access tokens"
+        );
+        assert_eq!(
+            short_description("Alibaba Cloud AccessKey secret (30 alphanumerics); reported only"),
+            "Alibaba Cloud AccessKey secret (30 alphanumerics)"
+        );
+        assert_eq!(
+            short_description("Key (legacy format)."),
+            "Key (legacy format)"
         );
     }
 }
