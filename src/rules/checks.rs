@@ -13,7 +13,8 @@ pub enum Check {
     /// GitLab routable tokens: the last 7 characters are the base36 CRC32 of everything
     /// before them.
     GitlabRoutableCrc32,
-    /// Microsoft identifiable (CASK) keys: the `JQQJ99` signature at offset 52.
+    /// Microsoft identifiable (CASK) keys: the `JQQJ99` signature at offset 52 and the
+    /// fixed layout around it.
     AzureCask,
     /// A JSON Web Token that decodes and is not public by design.
     Jwt,
@@ -108,8 +109,25 @@ fn gitlab_routable_ok(secret: &[u8]) -> bool {
     encode_radix(crc32fast::hash(body), BASE36, 7) == sum
 }
 
+/// Microsoft's common annotated key layout: 52 base62 characters, the `JQQJ99` signature,
+/// a version character, a month letter `A`–`L`, 16 characters, a letter, 7 characters,
+/// and optionally 2 more characters and `==` (88-character long form). The Marvin32
+/// checksum is not verified.
 fn azure_cask_ok(secret: &[u8]) -> bool {
-    secret.len() >= 84 && &secret[52..58] == b"JQQJ99"
+    let body_ok =
+        |range: std::ops::Range<usize>| secret[range].iter().all(u8::is_ascii_alphanumeric);
+    match secret.len() {
+        84 => {}
+        88 if &secret[86..] == b"==" && body_ok(84..86) => {}
+        _ => return false,
+    }
+    body_ok(0..52)
+        && &secret[52..58] == b"JQQJ99"
+        && secret[58].is_ascii_alphanumeric()
+        && (b'A'..=b'L').contains(&secret[59])
+        && body_ok(60..76)
+        && secret[76].is_ascii_alphabetic()
+        && body_ok(77..84)
 }
 
 fn b64url_json(segment: &[u8]) -> Option<serde_json::Value> {
@@ -181,6 +199,21 @@ mod tests {
         assert!(Check::GitlabRoutableCrc32.passes(token.as_bytes()));
         assert!(!Check::GitlabRoutableCrc32
             .passes(b"glpat-Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA.01.0k0000000"));
+    }
+
+    #[test]
+    fn azure_cask_layout() {
+        let key = format!(
+            "{}JQQJ99{}",
+            "a1B2".repeat(13),
+            "9C0123456789abcdefZ1234567"
+        );
+        assert_eq!(key.len(), 84);
+        assert!(Check::AzureCask.passes(key.as_bytes()));
+        assert!(Check::AzureCask.passes(format!("{key}xy==").as_bytes()));
+        let bad_month = key.replacen("JQQJ999C", "JQQJ999Z", 1);
+        assert!(!Check::AzureCask.passes(bad_month.as_bytes()));
+        assert!(!Check::AzureCask.passes(&key.as_bytes()[..83]));
     }
 
     #[test]
