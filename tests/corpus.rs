@@ -8,10 +8,6 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use tierzero::rules::RuleSet;
-use tierzero::scan::{scan_text, Scanner};
-use tierzero::suppress::Suppressor;
-
 const CORPUS: &str = include_str!("fixtures/corpus/kingfisher-1.10-examples.jsonl");
 
 /// Corpus examples we judge wrong (placeholders, wrong length, missing marker), each with
@@ -51,18 +47,6 @@ fn entries() -> Vec<Entry> {
         .collect()
 }
 
-/// Ids of the rules that reported something in `text` (suppressed findings excluded).
-fn detected(set: &RuleSet, suppressor: &Suppressor, text: &str) -> Vec<String> {
-    let mut scanner = Scanner::new(set, suppressor, false);
-    scan_text(&mut scanner, "example.txt", text.as_bytes()).expect("scan succeeds");
-    scanner
-        .into_findings()
-        .into_iter()
-        .filter(|f| f.suppressed_by.is_none())
-        .map(|f| f.rule_id)
-        .collect()
-}
-
 #[test]
 fn corpus_recall_and_precision() {
     let loaded = common::builtin_config();
@@ -79,7 +63,7 @@ fn corpus_recall_and_precision() {
     let mut specific: std::collections::HashSet<String> = Default::default();
     let mut missed: Vec<(String, String)> = Vec::new();
     for e in entries() {
-        let hits = detected(set, suppressor, &e.text);
+        let hits = common::reported_rule_ids(set, suppressor, "example.txt", &e.text);
         if e.kind != "clean" && judged_wrong(&e) {
             excluded += 1;
             if !hits.is_empty() {

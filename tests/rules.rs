@@ -3,24 +3,10 @@
 
 mod common;
 
-use tierzero::rules::{Example, RuleFile, RuleSet, RULES_TOML};
-use tierzero::scan::{scan_text, Scanner};
-use tierzero::suppress::Suppressor;
+use tierzero::rules::{RuleFile, RuleSet, RULES_TOML};
 
 fn rule_file() -> RuleFile {
     toml::from_str(RULES_TOML).expect("rules.toml parses")
-}
-
-/// Rule ids of the unsuppressed findings for one example, scanned with every default rule.
-fn findings_for(set: &RuleSet, suppressor: &Suppressor, example: &Example) -> Vec<String> {
-    let mut scanner = Scanner::new(set, suppressor, true);
-    scan_text(&mut scanner, example.path(), example.text().as_bytes()).expect("scan succeeds");
-    scanner
-        .into_findings()
-        .into_iter()
-        .filter(|f| f.suppressed_by.is_none())
-        .map(|f| f.rule_id)
-        .collect()
 }
 
 #[test]
@@ -30,7 +16,7 @@ fn every_example_is_found_by_its_rule_and_no_negative_is() {
     let mut failures = Vec::new();
     for rule in rule_file().rules {
         for ex in &rule.examples {
-            let ids = findings_for(set, suppressor, ex);
+            let ids = common::reported_rule_ids(set, suppressor, ex.path(), ex.text());
             if !ids.iter().any(|id| id == rule.id.as_ref()) {
                 failures.push(format!(
                     "{}: example not found (got {ids:?}): {:?}",
@@ -40,7 +26,7 @@ fn every_example_is_found_by_its_rule_and_no_negative_is() {
             }
         }
         for ex in &rule.negative_examples {
-            let ids = findings_for(set, suppressor, ex);
+            let ids = common::reported_rule_ids(set, suppressor, ex.path(), ex.text());
             if ids.iter().any(|id| id == rule.id.as_ref()) {
                 failures.push(format!(
                     "{}: negative example found: {:?}",

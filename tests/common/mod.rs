@@ -208,3 +208,21 @@ pub fn builtin_config() -> tierzero::config::Loaded {
     tierzero::config::load(None, &tierzero::config::ConfigOptions::default())
         .expect("built-in configuration loads")
 }
+
+/// Rule ids of the reported (unsuppressed) findings for `text` scanned as a file at `path`,
+/// through the same engine path as `tierzero scan`.
+pub fn reported_rule_ids(
+    set: &tierzero::rules::RuleSet,
+    suppressor: &tierzero::suppress::Suppressor,
+    path: &str,
+    text: &str,
+) -> Vec<String> {
+    let mut scanner = tierzero::scan::Scanner::new(set, suppressor, true);
+    tierzero::scan::scan_text(&mut scanner, path, text.as_bytes()).expect("scan succeeds");
+    scanner
+        .into_findings()
+        .into_iter()
+        .filter(|f| f.suppressed_by.is_none())
+        .map(|f| f.rule_id)
+        .collect()
+}
