@@ -9,8 +9,6 @@
 //! It knows nothing about where the bytes came from (index, commit, file on disk) or how
 //! findings are printed.
 
-use std::time::Instant;
-
 use crate::diff::{ChangedFile, Hunk};
 use crate::error::Result;
 use crate::finding::{fingerprint, redact, Finding, Remediation};
@@ -57,7 +55,6 @@ pub struct Scanner<'a> {
     staged: bool,
     scratch: Scratch,
     findings: Vec<Finding>,
-    started: Instant,
 }
 
 impl<'a> Scanner<'a> {
@@ -72,7 +69,6 @@ impl<'a> Scanner<'a> {
                 ..Default::default()
             },
             findings: Vec::new(),
-            started: Instant::now(),
         }
     }
 
@@ -84,11 +80,6 @@ impl<'a> Scanner<'a> {
     /// Takes the findings collected so far, leaving the scanner ready for more.
     pub fn take_findings(&mut self) -> Vec<Finding> {
         std::mem::take(&mut self.findings)
-    }
-
-    /// Time since the scanner was created.
-    pub fn elapsed(&self) -> std::time::Duration {
-        self.started.elapsed()
     }
 
     /// Scans one changed file: path rules on its path, content rules on its added lines.
