@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use tierzero::scan::{scan_text, Scanner};
+use tierzero::engine::scanner::{scan_text, Scanner};
 
 fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -43,7 +43,7 @@ fn main() {
     let max: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
     // The built-in rules with their allowlists, exactly as a scan outside a repository
     // sees them (plus the user's config, if any).
-    let loaded = match tierzero::config::load(None, &Default::default()) {
+    let loaded = match tierzero::policy::config::load(None, &Default::default()) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");

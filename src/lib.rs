@@ -17,26 +17,15 @@
 
 #![warn(missing_docs)]
 
-pub mod baseline;
 pub mod commands;
-pub mod config;
-pub mod diff;
+pub mod engine;
 pub mod error;
-pub mod finding;
-pub mod history;
-pub mod ignore;
-pub mod import;
-pub mod index_file;
 pub mod install;
-pub mod placeholder;
-pub mod prefilter;
-pub mod prepush;
+pub mod policy;
 pub mod report;
 pub mod rules;
-pub mod scan;
-pub mod sources;
+pub mod source;
 pub mod status;
-pub mod suppress;
 
 pub use error::{Error, Result};
 

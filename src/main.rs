@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tierzero::commands::{self, ScanOptions};
-use tierzero::config::ConfigOptions;
-use tierzero::diff::MergeScan;
+use tierzero::policy::config::ConfigOptions;
+use tierzero::source::diff::MergeScan;
 use tierzero::install::{self, InstallOptions};
 use tierzero::report::Format;
 use tierzero::{Error, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
@@ -172,7 +172,7 @@ struct ScanArgs {
     #[arg(long, value_name = "FILE", group = "source")]
     commit_msg: Option<PathBuf>,
     /// Files and history: skip content larger than SIZE (e.g. 10MB, 512K; default 10MB).
-    #[arg(long, value_name = "SIZE", value_parser = tierzero::sources::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = tierzero::source::text::parse_size)]
     max_file_size: Option<u64>,
     /// Output format: human (stderr), json, sarif, junit.
     #[arg(long, value_enum, default_value = "human")]
@@ -371,7 +371,7 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
         Command::Scan(args) => run_scan(&args),
         Command::Hook { name, args } => match name.as_str() {
             "pre-push" => {
-                let report = tierzero::prepush::scan_push(&args, std::io::stdin().lock())?;
+                let report = tierzero::source::push::scan_push(&args, std::io::stdin().lock())?;
                 commands::render(&report, &ScanOptions::default())?;
                 if report.blocking().next().is_none() {
                     return Ok(EXIT_CLEAN);
@@ -420,15 +420,15 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
             Ok(EXIT_CLEAN)
         }
         Command::Config(args) => {
-            let root = tierzero::config::discover_root()?;
-            let loaded = tierzero::config::load(root.as_deref(), &args.flags.options())?;
+            let root = tierzero::policy::config::discover_root()?;
+            let loaded = tierzero::policy::config::load(root.as_deref(), &args.flags.options())?;
             if args.check {
                 eprintln!(
                     "tierzero: configuration OK ({} rules active)",
                     loaded.rules.rules().len()
                 );
             } else {
-                print!("{}", tierzero::config::describe(&loaded));
+                print!("{}", tierzero::policy::config::describe(&loaded));
             }
             Ok(EXIT_CLEAN)
         }
@@ -436,23 +436,23 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
             fingerprint,
             reason,
         } => {
-            let root = tierzero::config::discover_root()?.ok_or_else(|| {
+            let root = tierzero::policy::config::discover_root()?.ok_or_else(|| {
                 Error::Usage("`tierzero ignore` must run inside a repository's working tree".into())
             })?;
-            let path = root.join(tierzero::ignore::FILE_NAME);
-            let today = tierzero::ignore::today_utc();
-            match tierzero::ignore::append(&path, &fingerprint, &reason, &today)? {
-                tierzero::ignore::Appended::Added(line) => {
+            let path = root.join(tierzero::policy::ignore::FILE_NAME);
+            let today = tierzero::policy::ignore::today_utc();
+            match tierzero::policy::ignore::append(&path, &fingerprint, &reason, &today)? {
+                tierzero::policy::ignore::Appended::Added(line) => {
                     println!("tierzero: added to {}: {line}", path.display())
                 }
-                tierzero::ignore::Appended::AlreadyListed => {
+                tierzero::policy::ignore::Appended::AlreadyListed => {
                     println!("tierzero: {fingerprint} is already in {}", path.display())
                 }
             }
             Ok(EXIT_CLEAN)
         }
         Command::Baseline(args) => {
-            let outcome = tierzero::baseline::run(&tierzero::baseline::BaselineOptions {
+            let outcome = tierzero::policy::baseline::run(&tierzero::policy::baseline::BaselineOptions {
                 update: args.update,
                 history: args.history,
                 config: args.flags.options(),
@@ -475,7 +475,7 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
         }
         Command::Import(ImportCommand::Gitleaks { file, output }) => {
             let text = std::fs::read_to_string(&file).map_err(Error::io(&file))?;
-            let imported = tierzero::import::gitleaks(&text, &file.display().to_string())?;
+            let imported = tierzero::policy::import::gitleaks(&text, &file.display().to_string())?;
             for note in &imported.notes {
                 eprintln!("tierzero import: {note}");
             }
@@ -499,8 +499,8 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
         }
         Command::Rules { explain } => {
             // The effective rules: built-in ones plus the user's and the repository's.
-            let root = tierzero::config::discover_root()?;
-            let loaded = tierzero::config::load(root.as_deref(), &ConfigOptions::default())?;
+            let root = tierzero::policy::config::discover_root()?;
+            let loaded = tierzero::policy::config::load(root.as_deref(), &ConfigOptions::default())?;
             let rules = loaded.rules.rules();
             match explain {
                 None => {

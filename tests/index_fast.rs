@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::Sandbox;
-use tierzero::diff::{self, DiffStats};
+use tierzero::source::diff::{self, DiffStats};
 
 type Listed = BTreeSet<(String, String, Option<String>, bool)>;
 

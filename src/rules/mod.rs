@@ -7,6 +7,8 @@
 //! given one line (or block) and says where the secrets in it are.
 
 pub mod checks;
+pub mod placeholder;
+pub mod prefilter;
 pub mod spec;
 
 mod builtin;
@@ -17,7 +19,7 @@ use std::sync::OnceLock;
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::error::{Error, Result};
-use crate::prefilter::Prefilter;
+use crate::rules::prefilter::Prefilter;
 use checks::{shannon_entropy, Check};
 pub use spec::{AllowSpec, Example, RuleFile, RuleSpec};
 

@@ -202,10 +202,10 @@ impl Repo<'_> {
 /// The default configuration exactly as a scan sees it (built-in rules with their
 /// allowlists), with no user config: the user layer points at a directory that does not
 /// exist.
-pub fn builtin_config() -> tierzero::config::Loaded {
+pub fn builtin_config() -> tierzero::policy::config::Loaded {
     static ISOLATE: std::sync::Once = std::sync::Once::new();
     ISOLATE.call_once(|| std::env::set_var("XDG_CONFIG_HOME", "/nonexistent/tierzero-tests"));
-    tierzero::config::load(None, &tierzero::config::ConfigOptions::default())
+    tierzero::policy::config::load(None, &tierzero::policy::config::ConfigOptions::default())
         .expect("built-in configuration loads")
 }
 
@@ -213,12 +213,12 @@ pub fn builtin_config() -> tierzero::config::Loaded {
 /// through the same engine path as `tierzero scan`.
 pub fn reported_rule_ids(
     set: &tierzero::rules::RuleSet,
-    suppressor: &tierzero::suppress::Suppressor,
+    suppressor: &tierzero::policy::suppress::Suppressor,
     path: &str,
     text: &str,
 ) -> Vec<String> {
-    let mut scanner = tierzero::scan::Scanner::new(set, suppressor, true);
-    tierzero::scan::scan_text(&mut scanner, path, text.as_bytes()).expect("scan succeeds");
+    let mut scanner = tierzero::engine::scanner::Scanner::new(set, suppressor, true);
+    tierzero::engine::scanner::scan_text(&mut scanner, path, text.as_bytes()).expect("scan succeeds");
     scanner
         .into_findings()
         .into_iter()

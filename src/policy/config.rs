@@ -22,7 +22,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::rules::spec::Text;
 use crate::rules::{AllowSpec, Example, Rule, RuleSet, RuleSpec, BUILTIN_ORIGIN};
-use crate::suppress::{one_line, AllowTarget, Allowlist, Suppressor};
+use crate::policy::suppress::{one_line, AllowTarget, Allowlist, Suppressor};
 
 /// The repository's config file, at the worktree root.
 pub const REPO_FILE: &str = ".tierzero.toml";
@@ -694,8 +694,8 @@ fn check_examples(set: &RuleSet, r: usize, src: &Source, at: &[Seg]) -> Result<(
     let rule = &set.rules()[r];
     let nothing_suppressed = Suppressor::default();
     let found = |example: &Example| -> Result<bool> {
-        let mut scanner = crate::scan::Scanner::new(set, &nothing_suppressed, false);
-        crate::scan::scan_text(&mut scanner, example.path(), example.text().as_bytes())?;
+        let mut scanner = crate::engine::scanner::Scanner::new(set, &nothing_suppressed, false);
+        crate::engine::scanner::scan_text(&mut scanner, example.path(), example.text().as_bytes())?;
         Ok(scanner
             .into_findings()
             .iter()
@@ -735,7 +735,7 @@ pub fn user_config_path() -> Option<PathBuf> {
 /// The working tree root of the repository around the current directory, `None` outside a
 /// repository (or in a bare one).
 pub fn discover_root() -> Result<Option<PathBuf>> {
-    match crate::diff::open_repository() {
+    match crate::source::diff::open_repository() {
         Ok(repo) => Ok(repo.workdir().map(Path::to_path_buf)),
         Err(Error::NotARepository(_)) => Ok(None),
         Err(e) => Err(e),
@@ -820,13 +820,13 @@ pub fn load(root: Option<&Path>, opts: &ConfigOptions) -> Result<Loaded> {
     let (rules, mut suppressor, mut provenance) = state.finish()?;
     provenance.layers = layers;
     if let Some(root) = root {
-        let path = root.join(crate::ignore::FILE_NAME);
-        if let Some(ignored) = crate::ignore::load(&path)? {
+        let path = root.join(crate::policy::ignore::FILE_NAME);
+        if let Some(ignored) = crate::policy::ignore::load(&path)? {
             provenance.ignore_file = Some((path, ignored.len()));
             suppressor.ignored = ignored;
         }
-        let path = root.join(crate::baseline::FILE_NAME);
-        if let Some(baseline) = crate::baseline::Baseline::load(&path)? {
+        let path = root.join(crate::policy::baseline::FILE_NAME);
+        if let Some(baseline) = crate::policy::baseline::Baseline::load(&path)? {
             provenance.baseline = Some((path, baseline.entries.len()));
             suppressor.baseline = baseline.fingerprints();
         }

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use regex::bytes::Regex;
 
 use crate::error::Result;
-use crate::finding::SuppressedBy;
+use crate::report::finding::SuppressedBy;
 use crate::rules::{AllowSpec, Rule};
 
 /// What the suppressor may look at for one finding.

@@ -167,7 +167,7 @@ pub fn staged_diff<'r>(repo: &'r Repository, index: &Index) -> Result<git2::Diff
 pub fn staged_entries(repo: &Repository, stats: &mut DiffStats) -> Result<Vec<ChangeEntry>> {
     let path = staged_index_path(repo);
     let fast = match std::fs::read(&path) {
-        Ok(bytes) => crate::index_file::IndexFile::parse(&bytes),
+        Ok(bytes) => crate::source::index_file::IndexFile::parse(&bytes),
         // No index file yet: nothing has ever been staged.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && head_tree(repo)?.is_none() => {
             return Ok(Vec::new())
@@ -178,7 +178,7 @@ pub fn staged_entries(repo: &Repository, stats: &mut DiffStats) -> Result<Vec<Ch
         let head = head_tree(repo)?;
         let mut fast_stats = DiffStats::default();
         if let Some(entries) =
-            crate::index_file::staged_entries(repo, &index, head.as_ref(), &mut fast_stats)?
+            crate::source::index_file::staged_entries(repo, &index, head.as_ref(), &mut fast_stats)?
         {
             stats.add(&fast_stats);
             return Ok(entries);

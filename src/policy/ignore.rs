@@ -2,7 +2,7 @@
 //!
 //! The file sits at the repository root and lists one fingerprint per line; `#` starts a
 //! comment (whole-line or after the fingerprint), blank lines are skipped. A fingerprint is a
-//! hash of the rule id and the secret (see [`crate::finding::fingerprint`]), so an entry
+//! hash of the rule id and the secret (see [`crate::report::finding::fingerprint`]), so an entry
 //! keeps working when the line moves or the file is reformatted, and never covers a
 //! different secret on the same line. This module reads the file and appends to it; the
 //! suppressor decides what a listed fingerprint does.
@@ -120,7 +120,7 @@ pub fn today_utc() -> String {
 
 /// `YYYY-MM-DD` for a day count since 1970-01-01.
 fn civil_date(days: i64) -> String {
-    let (year, month, day) = crate::finding::civil_from_days(days);
+    let (year, month, day) = crate::report::finding::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}")
 }
 

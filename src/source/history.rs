@@ -24,13 +24,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use git2::{ObjectType, Oid, Repository, RepositoryOpenFlags, Sort};
 use rayon::prelude::*;
 
-use crate::diff::{self, ChangedFile, DiffStats, Hunk};
+use crate::source::diff::{self, ChangedFile, DiffStats, Hunk};
 use crate::error::{Error, Result};
-use crate::finding::{CommitInfo, Finding};
+use crate::report::finding::{CommitInfo, Finding};
 use crate::report::Skipped;
 use crate::rules::RuleSet;
-use crate::scan::Scanner;
-use crate::suppress::Suppressor;
+use crate::engine::scanner::Scanner;
+use crate::policy::suppress::Suppressor;
 
 /// The object id git prints for "no commit" (the old side of a new branch in a push).
 const ZERO_OID: &str = "0000000000000000000000000000000000000000";
@@ -266,7 +266,7 @@ pub fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
 pub fn rfc3339(time: git2::Time) -> String {
     let offset = i64::from(time.offset_minutes());
     let local = time.seconds().saturating_add(offset * 60);
-    let (y, m, d) = crate::finding::civil_from_days(local.div_euclid(86_400));
+    let (y, m, d) = crate::report::finding::civil_from_days(local.div_euclid(86_400));
     let secs = local.rem_euclid(86_400);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",

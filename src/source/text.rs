@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::diff::{ChangedFile, DiffStats};
+use crate::source::diff::{ChangedFile, DiffStats};
 use crate::error::{Error, Result};
-use crate::finding::Finding;
+use crate::report::finding::Finding;
 use crate::report::Skipped;
 use crate::rules::RuleSet;
-use crate::scan::{self, Scanner};
-use crate::suppress::Suppressor;
+use crate::engine::scanner::{self, Scanner};
+use crate::policy::suppress::Suppressor;
 
 /// The default `--max-file-size`: 10 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -170,7 +170,7 @@ fn scan_one(
         })?;
     } else {
         let content = std::fs::read(path).map_err(Error::io(path))?;
-        result.stats = scan::scan_text(&mut scanner, &name, &content)?;
+        result.stats = scanner::scan_text(&mut scanner, &name, &content)?;
         if result.stats.binary_skipped > 0 {
             result.skipped = Some(Skipped {
                 path: name.clone(),
@@ -222,7 +222,7 @@ pub fn scan_named_text(
     suppressor: &Suppressor,
 ) -> Result<TextScan> {
     let mut scanner = Scanner::new(rules, suppressor, false);
-    let stats = scan::scan_text(&mut scanner, name, text)?;
+    let stats = scanner::scan_text(&mut scanner, name, text)?;
     let mut scan = TextScan {
         findings: scanner.into_findings(),
         ..Default::default()

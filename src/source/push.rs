@@ -20,13 +20,13 @@ use std::time::Instant;
 
 use git2::{Commit, Oid, Repository};
 
-use crate::config;
-use crate::diff::{self, DiffStats};
+use crate::policy::config;
+use crate::source::diff::{self, DiffStats};
 use crate::error::{Error, Result};
-use crate::finding::Finding;
-use crate::history;
+use crate::report::finding::Finding;
+use crate::source::history;
 use crate::report::{Report, Summary};
-use crate::scan::Scanner;
+use crate::engine::scanner::Scanner;
 
 /// One line of `pre-push` input.
 #[derive(Clone, Debug, PartialEq, Eq)]

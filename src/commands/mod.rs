@@ -6,12 +6,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::config::{self, ConfigOptions, Loaded};
-use crate::diff::{self, DiffStats};
+use crate::policy::config::{self, ConfigOptions, Loaded};
+use crate::source::diff::{self, DiffStats};
 use crate::error::{Error, Result};
 use crate::report::{self, Format, Report, Summary};
-use crate::scan::Scanner;
-use crate::{history, sources};
+use crate::engine::scanner::Scanner;
+use crate::source::{history, text as sources};
 
 /// Options shared by every scan.
 #[derive(Clone, Debug, Default)]
@@ -57,7 +57,7 @@ fn summary(mode: &str, stats: &DiffStats, loaded: &Loaded, started: Instant) -> 
 
 /// Finishes a report: counts, and drops suppressed findings unless they are wanted.
 fn finish(
-    mut findings: Vec<crate::finding::Finding>,
+    mut findings: Vec<crate::report::finding::Finding>,
     mut summary: Summary,
     opts: &ScanOptions,
 ) -> Report {
@@ -79,7 +79,7 @@ fn finish(
 const PARALLEL_AFTER_BYTES: u64 = 256 << 10;
 
 /// Findings of one thread, tagged with the index of the entry they came from.
-type Tagged = Vec<(usize, Vec<crate::finding::Finding>)>;
+type Tagged = Vec<(usize, Vec<crate::report::finding::Finding>)>;
 
 /// Takes entries from the shared counter until none are left, scanning each; calls
 /// `after_each` with the bytes scanned so far after every entry.
@@ -119,7 +119,7 @@ pub fn scan_entries(
     loaded: &Loaded,
     staged: bool,
     stats: &mut DiffStats,
-) -> Result<Vec<crate::finding::Finding>> {
+) -> Result<Vec<crate::report::finding::Finding>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let helper = || -> Result<(Tagged, DiffStats)> {

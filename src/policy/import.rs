@@ -19,7 +19,7 @@ use toml::{Table, Value};
 use crate::error::{Error, Result};
 use crate::rules::spec::Text;
 use crate::rules::{compile_regex, AllowSpec, Rule, RuleSet, RuleSpec};
-use crate::suppress::{one_line, Allowlist};
+use crate::policy::suppress::{one_line, Allowlist};
 
 /// The result of a conversion.
 #[derive(Debug)]
@@ -573,7 +573,7 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
         out.push_str("\n# Not converted (see the notes):");
         out.push_str(&comment_out(&text));
     }
-    crate::config::check_text(origin, &out).map_err(|e| Error::Config {
+    crate::policy::config::check_text(origin, &out).map_err(|e| Error::Config {
         origin: origin.to_string(),
         message: format!("the converted configuration does not load ({e}); please report this"),
     })?;

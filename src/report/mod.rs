@@ -8,7 +8,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::finding::Finding;
+pub mod finding;
+
+use crate::report::finding::Finding;
 
 /// A skipped input and why (binary, too large, unreadable…).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -413,8 +415,8 @@ fn finding_message(f: &Finding) -> String {
     text
 }
 
-fn suppression_kind(by: crate::finding::SuppressedBy) -> (&'static str, &'static str) {
-    use crate::finding::SuppressedBy;
+fn suppression_kind(by: crate::report::finding::SuppressedBy) -> (&'static str, &'static str) {
+    use crate::report::finding::SuppressedBy;
     match by {
         SuppressedBy::Inline => (
             "inSource",

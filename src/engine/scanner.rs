@@ -9,12 +9,12 @@
 //! It knows nothing about where the bytes came from (index, commit, file on disk) or how
 //! findings are printed.
 
-use crate::diff::{ChangedFile, Hunk};
+use crate::source::diff::{ChangedFile, Hunk};
 use crate::error::Result;
-use crate::finding::{fingerprint, redact, Finding, Remediation};
-use crate::placeholder::is_placeholder;
+use crate::report::finding::{fingerprint, redact, Finding, Remediation};
+use crate::rules::placeholder::is_placeholder;
 use crate::rules::{RuleSet, SecretSpan};
-use crate::suppress::{LineContext, Suppressor};
+use crate::policy::suppress::{LineContext, Suppressor};
 
 /// A secret located by a rule, before it is redacted.
 #[derive(Clone, Debug)]
@@ -321,9 +321,9 @@ pub fn scan_text(
     scanner: &mut Scanner<'_>,
     path: &str,
     text: &[u8],
-) -> Result<crate::diff::DiffStats> {
-    let mut stats = crate::diff::DiffStats::default();
-    let binary = crate::diff::is_binary(text);
+) -> Result<crate::source::diff::DiffStats> {
+    let mut stats = crate::source::diff::DiffStats::default();
+    let binary = crate::source::diff::is_binary(text);
     let hunks = if binary || text.is_empty() {
         Vec::new()
     } else {
@@ -336,7 +336,7 @@ pub fn scan_text(
         stats.binary_skipped = 1;
     } else {
         stats.files = 1;
-        stats.added_lines = crate::diff::count_lines(text);
+        stats.added_lines = crate::source::diff::count_lines(text);
         stats.added_bytes = text.len() as u64;
     }
     scanner.scan_file(&ChangedFile {

@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use git2::{ObjectType, Oid, Repository, Tree};
 
-use crate::diff::{ChangeEntry, DiffStats};
+use crate::source::diff::{ChangeEntry, DiffStats};
 use crate::error::{Error, Result};
 
 const SHA1_LEN: usize = 20;

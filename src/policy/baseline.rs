@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{self, ConfigOptions};
-use crate::diff::{self, DiffStats};
+use crate::policy::config::{self, ConfigOptions};
+use crate::source::diff::{self, DiffStats};
 use crate::error::{Error, Result};
-use crate::finding::{Finding, SuppressedBy};
-use crate::scan::Scanner;
+use crate::report::finding::{Finding, SuppressedBy};
+use crate::engine::scanner::Scanner;
 
 /// The file name, at the repository root.
 pub const FILE_NAME: &str = ".tierzero-baseline.json";
@@ -135,7 +135,7 @@ impl Baseline {
         }
         let mut entries = BTreeMap::new();
         for (i, e) in doc.findings.into_iter().enumerate() {
-            if !crate::ignore::is_fingerprint(&e.fingerprint) {
+            if !crate::policy::ignore::is_fingerprint(&e.fingerprint) {
                 return Err(Error::Config {
                     origin: origin.to_string(),
                     message: format!(
@@ -278,7 +278,7 @@ pub fn run(opts: &BaselineOptions) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Remediation;
+    use crate::report::finding::Remediation;
 
     fn finding(rule: &str, fp: &str, path: &str) -> Finding {
         Finding {

@@ -1,0 +1,2 @@
+//! The engine: work units in, findings out.
+pub mod scanner;

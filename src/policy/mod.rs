@@ -1,0 +1,6 @@
+//! Policy: configuration layers and suppression.
+pub mod baseline;
+pub mod config;
+pub mod ignore;
+pub mod import;
+pub mod suppress;
