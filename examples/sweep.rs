@@ -50,7 +50,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, false);
+    let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor);
     let mut files = Vec::new();
     walk(Path::new(dir), &mut files);
     let (mut bytes, mut scanned) = (0u64, 0u64);
@@ -67,9 +67,12 @@ fn main() {
             .unwrap_or(file)
             .to_string_lossy()
             .into_owned();
-        if let Ok(stats) = scan_text(&mut scanner, &rel, &content) {
-            bytes += stats.added_bytes;
-            scanned += stats.files;
+        if content.contains(&0) {
+            continue;
+        }
+        if scan_text(&mut scanner, &rel, &content).is_ok() {
+            bytes += content.len() as u64;
+            scanned += 1;
         }
     }
     let elapsed = started.elapsed();

@@ -1,5 +1,5 @@
 //! The library's error type. Every variant carries what a user needs to act: the file, rule
-//! id or git object it is about. Printing and exit codes are `main.rs`'s business.
+//! id or git object it is about. Printing is the commands' business, exit codes `commands::Outcome`'s.
 
 use std::path::PathBuf;
 
@@ -57,6 +57,16 @@ pub enum Error {
     /// A bug: an invariant did not hold (a worker thread panicked, …). Fails closed.
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// Output could not be written (a closed pipe, a full disk).
+    #[error("writing to {stream}: {source}")]
+    Output {
+        /// Which stream.
+        stream: crate::commands::Stream,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
 
     /// A command-line usage error detected by the library.
     #[error("{0}")]

@@ -408,7 +408,7 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
     if opts.global {
         return global::install(opts);
     }
-    let repo = crate::source::diff::open_repository()?;
+    let repo = crate::source::repo::open_repository()?;
     let dir = hooks_dir(&repo)?;
     if let Some(owner) = managers::detect(&repo, &dir)? {
         return managers::install(&repo, owner, opts);
@@ -452,7 +452,7 @@ pub fn uninstall(opts: &InstallOptions) -> Result<Actions> {
     if opts.global {
         return global::uninstall(opts);
     }
-    let repo = crate::source::diff::open_repository()?;
+    let repo = crate::source::repo::open_repository()?;
     let dir = hooks_dir(&repo)?;
     if let Some(owner) = managers::detect(&repo, &dir)? {
         return managers::uninstall(&repo, owner, opts);

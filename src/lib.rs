@@ -16,22 +16,22 @@
 //! found, 2 error.
 
 #![warn(missing_docs)]
+// All output goes through `commands::Console`; the library never prints on its own.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod error;
+pub mod input;
 pub mod install;
 pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod source;
 pub mod status;
+pub mod util;
 
 pub use error::{Error, Result};
 
-/// Exit code: nothing found.
-pub const EXIT_CLEAN: i32 = 0;
-/// Exit code: secrets found (the commit is blocked).
-pub const EXIT_FOUND: i32 = 1;
-/// Exit code: an error; tierzero failed closed.
-pub const EXIT_ERROR: i32 = 2;
+pub use commands::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};

@@ -121,12 +121,12 @@ fn config_level_name(level: git2::ConfigLevel) -> &'static str {
 /// Checks the repository in the current directory.
 pub fn check() -> Result<Status> {
     let mut status = Status::default();
-    let repo = crate::source::diff::open_repository()?;
+    let repo = crate::source::repo::open_repository()?;
     if repo.is_bare() {
         status.say("repository: bare (no commits are made here, so no commit hook applies; scan pushes in CI)");
         return Ok(status);
     }
-    let root = crate::source::diff::repo_root(&repo).to_path_buf();
+    let root = crate::source::repo::repo_root(&repo).to_path_buf();
     status.say(format!("repository: {}", root.display()));
     let dir = install::hooks_dir(&repo)?;
     let config = repo

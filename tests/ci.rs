@@ -382,8 +382,7 @@ fn merges_are_skipped_by_default_and_scanned_with_merges() {
     assert_eq!(code, 1);
     assert_eq!(found(&doc), vec![("feature.py".into(), 1, feature.clone())]);
     assert_eq!(doc["summary"]["commits"], 2);
-    let skipped = doc["summary"]["skipped"].to_string();
-    assert!(skipped.contains("1 merge commit(s)"), "{skipped}");
+    assert_eq!(doc["summary"]["merges_skipped"], 1, "{doc}");
 
     // The merge itself adds merge.py relative to its first parent; feature.py is reported
     // once, by the commit that introduced it.
@@ -395,9 +394,7 @@ fn merges_are_skipped_by_default_and_scanned_with_merges() {
             ("merge.py".into(), 1, merge)
         ]
     );
-    assert!(!doc["summary"]["skipped"]
-        .to_string()
-        .contains("merge commit"));
+    assert_eq!(doc["summary"]["merges_skipped"], 0, "{doc}");
 
     // --merges only makes sense with a range.
     let (code, _, stderr) = repo.run(&["scan", "--merges"]);
@@ -522,7 +519,14 @@ fn history_skips_binaries_and_large_blobs_with_reasons() {
     let skipped = doc["summary"]["skipped"].to_string();
     assert!(skipped.contains("big.txt"), "{skipped}");
     assert!(skipped.contains("max-file-size"), "{skipped}");
-    assert!(skipped.contains("1 binary file(s)"), "{skipped}");
+    let kinds: Vec<(&str, &str)> = doc["summary"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["path"].as_str().unwrap(), s["kind"].as_str().unwrap()))
+        .collect();
+    assert!(kinds.contains(&("logo.png", "binary")), "{kinds:?}");
+    assert!(kinds.contains(&("big.txt", "too-large")), "{kinds:?}");
     // Without the low limit the large file is scanned.
     let (code, doc) = repo.scan_json(&["--all-history"]);
     assert_eq!(code, 1);
@@ -1107,10 +1111,16 @@ fn scan_range_is_a_library_call_on_any_repository_path() {
     let (repo, [base, _, b, _]) = three_authors(&sb);
     let opts = tierzero::commands::ScanOptions::default();
     // Called the way the pre-push hook does: a path, a list of specs, options.
-    let report =
-        tierzero::commands::scan_range(&repo.path.join("app"), &[format!("{base}..{b}")], &opts)
-            .expect("scan_range succeeds from a subdirectory path");
-    assert_eq!(report.summary.mode, "range");
+    let range = |repo: &std::path::Path, spec: &str| {
+        let what = tierzero::commands::scan::What::Range {
+            repo: repo.to_path_buf(),
+            specs: vec![spec.to_string()],
+        };
+        tierzero::commands::scan::report(&what, &opts)
+    };
+    let report = range(&repo.path.join("app"), &format!("{base}..{b}"))
+        .expect("a range scan succeeds from a subdirectory path");
+    assert_eq!(report.summary.mode, tierzero::report::ScanMode::Range);
     assert_eq!(report.summary.commits, 2);
     let ids: Vec<&str> = report
         .blocking()
@@ -1118,8 +1128,6 @@ fn scan_range_is_a_library_call_on_any_repository_path() {
         .collect();
     assert_eq!(ids, vec![b.as_str()]);
     let outside = tempfile::tempdir().unwrap();
-    let err = tierzero::commands::scan_range(outside.path(), &["HEAD".to_string()], &opts)
-        .unwrap_err()
-        .to_string();
+    let err = range(outside.path(), "HEAD").unwrap_err().to_string();
     assert!(err.contains("not a git repository"), "{err}");
 }

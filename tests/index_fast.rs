@@ -6,11 +6,11 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::Sandbox;
-use tierzero::source::diff::{self, DiffStats};
+use tierzero::source::{blob, staged};
 
 type Listed = BTreeSet<(String, String, Option<String>, bool)>;
 
-fn listed(entries: Vec<diff::ChangeEntry>) -> Listed {
+fn listed(entries: Vec<blob::ChangeEntry>) -> Listed {
     entries
         .into_iter()
         .map(|e| {
@@ -26,11 +26,10 @@ fn listed(entries: Vec<diff::ChangeEntry>) -> Listed {
 
 fn both(path: &std::path::Path) -> (Listed, Listed) {
     let repo = git2::Repository::open(path).unwrap();
-    let mut stats = DiffStats::default();
-    let fast = listed(diff::staged_entries(&repo, &mut stats).unwrap());
+    let fast = listed(staged::staged_entries(&repo).unwrap());
     let index = repo.index().unwrap();
-    let slow_diff = diff::staged_diff(&repo, &index).unwrap();
-    let slow = listed(diff::change_entries(&slow_diff, &mut DiffStats::default()));
+    let slow_diff = staged::staged_diff(&repo, &index).unwrap();
+    let slow = listed(blob::change_entries(&slow_diff));
     (fast, slow)
 }
 

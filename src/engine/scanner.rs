@@ -1,4 +1,4 @@
-//! The engine: added lines in, findings out.
+//! The scanner: one unit's added lines in, redacted findings out.
 //!
 //! For each file this module runs the keyword prefilter over the added bytes, gathers for
 //! each line the rules whose keywords hit on it, runs only those rules' regexes and only on
@@ -6,15 +6,16 @@
 //! wins), and asks `suppress` whether the finding was allowed. It turns each secret into a
 //! redacted [`Finding`] on the spot, so the secret never leaves this module.
 //!
-//! It knows nothing about where the bytes came from (index, commit, file on disk) or how
-//! findings are printed.
+//! It knows nothing about where the bytes came from (index, commit, file on disk), how
+//! findings are printed, or what a user should run to undo a change: the report decides
+//! that from the scan mode.
 
-use crate::source::diff::{ChangedFile, Hunk};
 use crate::error::Result;
+use crate::input::{Content, Hunk, Unit};
+use crate::policy::suppress::{LineContext, Suppressor};
 use crate::report::finding::{fingerprint, redact, Finding, Remediation};
 use crate::rules::placeholder::is_placeholder;
 use crate::rules::{RuleSet, SecretSpan};
-use crate::policy::suppress::{LineContext, Suppressor};
 
 /// A secret located by a rule, before it is redacted.
 #[derive(Clone, Debug)]
@@ -51,19 +52,16 @@ struct Scratch {
 pub struct Scanner<'a> {
     rules: &'a RuleSet,
     suppressor: &'a Suppressor,
-    /// Whether findings concern the staged change (adds the `git restore --staged` hint).
-    staged: bool,
     scratch: Scratch,
     findings: Vec<Finding>,
 }
 
 impl<'a> Scanner<'a> {
     /// A scanner over `rules`, consulting `suppressor` for every finding.
-    pub fn new(rules: &'a RuleSet, suppressor: &'a Suppressor, staged: bool) -> Scanner<'a> {
+    pub fn new(rules: &'a RuleSet, suppressor: &'a Suppressor) -> Scanner<'a> {
         Scanner {
             rules,
             suppressor,
-            staged,
             scratch: Scratch {
                 queued_on: vec![u32::MAX; rules.rules().len()],
                 ..Default::default()
@@ -82,19 +80,23 @@ impl<'a> Scanner<'a> {
         std::mem::take(&mut self.findings)
     }
 
-    /// Scans one changed file: path rules on its path, content rules on its added lines.
-    pub fn scan_file(&mut self, file: &ChangedFile<'_>) -> Result<()> {
+    /// Scans one unit: path rules on its path, content rules on its added lines.
+    pub fn scan_unit(&mut self, unit: &Unit<'_>) -> Result<()> {
         self.scratch.candidates.clear();
-        self.path_rules(file)?;
-        if !file.binary {
-            for hunk in file.hunks {
-                self.scan_hunk(file, hunk)?;
+        self.path_rules(unit)?;
+        let content = match unit.content {
+            Content::Text { bytes, hunks } => {
+                for hunk in hunks {
+                    self.scan_hunk(unit.path, bytes, hunk)?;
+                }
+                bytes
             }
-        }
-        self.emit(file)
+            Content::Skipped(_) | Content::PathOnly => &[],
+        };
+        self.emit(unit.path, content)
     }
 
-    fn path_rules(&mut self, file: &ChangedFile<'_>) -> Result<()> {
+    fn path_rules(&mut self, file: &Unit<'_>) -> Result<()> {
         for &index in self.rules.path_only() {
             if self.rules.rule(index).path_matches(file.path)? {
                 self.scratch.candidates.push(Candidate {
@@ -108,8 +110,8 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    fn scan_hunk(&mut self, file: &ChangedFile<'_>, hunk: &Hunk) -> Result<()> {
-        let chunk = &file.content[hunk.bytes.clone()];
+    fn scan_hunk(&mut self, path: &[u8], content: &[u8], hunk: &Hunk) -> Result<()> {
+        let chunk = &content[hunk.bytes.clone()];
         let scratch = &mut self.scratch;
         scratch.jobs.clear();
         scratch.rules.clear();
@@ -158,7 +160,7 @@ impl<'a> Scanner<'a> {
             }
             for &index in &scratch.rules[job.rules.clone()] {
                 let rule = self.rules.rule(index);
-                if rule.spec.path.is_some() && !rule.path_matches(file.path)? {
+                if rule.spec.path.is_some() && !rule.path_matches(path)? {
                     continue;
                 }
                 scratch.spans.clear();
@@ -183,18 +185,17 @@ impl<'a> Scanner<'a> {
     }
 
     /// Drops placeholders and overlaps, then redacts, fingerprints and suppresses.
-    fn emit(&mut self, file: &ChangedFile<'_>) -> Result<()> {
+    fn emit(&mut self, file_path: &[u8], content: &[u8]) -> Result<()> {
         let rules = self.rules;
-        let content = file.content;
         let candidates = &mut self.scratch.candidates;
         candidates.retain(|c| c.secret.is_empty() || !is_placeholder(&content[c.secret.clone()]));
         let kept = resolve_overlaps(rules, std::mem::take(candidates));
-        let path = String::from_utf8_lossy(file.path).into_owned();
+        let path = String::from_utf8_lossy(file_path).into_owned();
         for c in &kept {
             let rule = rules.rule(c.rule);
             let is_path_rule = c.secret.is_empty();
             let (secret, preview) = if is_path_rule {
-                (file.path, "(whole file)".to_string())
+                (file_path, "(whole file)".to_string())
             } else {
                 let s = &content[c.secret.clone()];
                 (s, redact(s))
@@ -228,9 +229,6 @@ impl<'a> Scanner<'a> {
                 secret_length: if is_path_rule { 0 } else { secret.len() },
                 fingerprint: fp,
                 remediation: Remediation {
-                    unstage: self
-                        .staged
-                        .then(|| format!("git restore --staged -- {}", shell_quote(&path))),
                     env_var: spec.env_var.as_ref().map(|s| s.to_string()),
                     rotate_url: spec.rotate_url.as_ref().map(|s| s.to_string()),
                     keyless: spec.keyless.as_ref().map(|s| s.to_string()),
@@ -305,47 +303,18 @@ fn char_count(bytes: &[u8]) -> u32 {
     bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32
 }
 
-/// Quotes `s` for a POSIX shell when it needs it.
-pub fn shell_quote(s: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+@%:=,".contains(c);
-    if !s.is_empty() && s.chars().all(safe) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-/// Scans `text` as the whole content of a file at `path` (all lines added). Used for rule
-/// examples, `--stdin` and plain files.
-pub fn scan_text(
-    scanner: &mut Scanner<'_>,
-    path: &str,
-    text: &[u8],
-) -> Result<crate::source::diff::DiffStats> {
-    let mut stats = crate::source::diff::DiffStats::default();
-    let binary = crate::source::diff::is_binary(text);
-    let hunks = if binary || text.is_empty() {
-        Vec::new()
-    } else {
-        vec![Hunk {
-            bytes: 0..text.len(),
-            first_line: 1,
-        }]
-    };
-    if binary {
-        stats.binary_skipped = 1;
-    } else {
-        stats.files = 1;
-        stats.added_lines = crate::source::diff::count_lines(text);
-        stats.added_bytes = text.len() as u64;
-    }
-    scanner.scan_file(&ChangedFile {
+/// Scans `text` as the whole content of a file at `path`, every line added: rule examples
+/// and tests. Sources go through the driver instead.
+pub fn scan_text(scanner: &mut Scanner<'_>, path: &str, text: &[u8]) -> Result<()> {
+    let hunks: Vec<Hunk> = Hunk::whole(text).into_iter().collect();
+    scanner.scan_unit(&Unit {
         path: path.as_bytes(),
-        content: if binary { &[] } else { text },
-        hunks: &hunks,
-        binary,
-    })?;
-    Ok(stats)
+        content: Content::Text {
+            bytes: text,
+            hunks: &hunks,
+        },
+        origin: crate::input::Origin::Stdin,
+    })
 }
 
 #[cfg(test)]
@@ -370,7 +339,7 @@ mod tests {
     fn scan(rules: Vec<Rule>, path: &str, text: &str) -> Vec<Finding> {
         let set = RuleSet::new(rules).unwrap();
         let suppressor = Suppressor::default();
-        let mut scanner = Scanner::new(&set, &suppressor, true);
+        let mut scanner = Scanner::new(&set, &suppressor);
         scan_text(&mut scanner, path, text.as_bytes()).unwrap();
         scanner.into_findings()
     }
@@ -428,12 +397,5 @@ mod tests {
         );
         assert_eq!(found.len(), 2);
         assert_eq!((found[0].line, found[1].line), (1, 3));
-    }
-
-    #[test]
-    fn shell_quoting() {
-        assert_eq!(shell_quote("src/a.py"), "src/a.py");
-        assert_eq!(shell_quote("my file.py"), "'my file.py'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }

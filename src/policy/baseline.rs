@@ -9,19 +9,16 @@
 //! fingerprint is in the baseline is suppressed; a new secret, even on a baselined line,
 //! has a different fingerprint and is reported.
 //!
-//! This module owns the file format and the `tierzero baseline` command; the suppressor
+//! This module owns the file format only: `commands::baseline` makes one, the suppressor
 //! only sees the set of fingerprints.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::policy::config::{self, ConfigOptions};
-use crate::source::diff::{self, DiffStats};
 use crate::error::{Error, Result};
-use crate::report::finding::{Finding, SuppressedBy};
-use crate::engine::scanner::Scanner;
+use crate::report::finding::Finding;
 
 /// The file name, at the repository root.
 pub const FILE_NAME: &str = ".tierzero-baseline.json";
@@ -159,120 +156,6 @@ impl Baseline {
             Err(e) => Err(Error::io(path)(e)),
         }
     }
-}
-
-/// Options of `tierzero baseline`.
-#[derive(Clone, Debug, Default)]
-pub struct BaselineOptions {
-    /// Refresh an existing baseline: add new findings, drop ones that are gone.
-    pub update: bool,
-    /// Also scan every commit reachable from HEAD.
-    pub history: bool,
-    /// Configuration choices.
-    pub config: ConfigOptions,
-}
-
-/// What `tierzero baseline` did.
-#[derive(Debug)]
-pub struct Outcome {
-    /// The file written.
-    pub path: PathBuf,
-    /// Fingerprints in the new baseline.
-    pub entries: usize,
-    /// Findings (occurrences) they stand for.
-    pub occurrences: u64,
-    /// Fingerprints added relative to the previous baseline.
-    pub added: usize,
-    /// Fingerprints dropped because they no longer occur.
-    pub dropped: usize,
-    /// Commits scanned in history mode.
-    pub commits: u64,
-    /// Files scanned.
-    pub stats: DiffStats,
-}
-
-/// `tierzero baseline`: scans HEAD's tree (and optionally history) and writes the
-/// baseline. Refuses to replace an existing baseline unless `update` is set.
-pub fn run(opts: &BaselineOptions) -> Result<Outcome> {
-    let repo = diff::open_repository()?;
-    let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| {
-        Error::Usage("a baseline lives in the working tree: this repository is bare".into())
-    })?;
-    let path = root.join(FILE_NAME);
-    let previous = Baseline::load(&path)?;
-    if previous.is_some() && !opts.update {
-        return Err(Error::Usage(format!(
-            "{} already exists: run `tierzero baseline --update` to refresh it",
-            path.display()
-        )));
-    }
-    let mut loaded = config::load(Some(&root), &opts.config)?;
-    // The old baseline must not hide what it is being rebuilt from.
-    loaded.suppressor.baseline.clear();
-    let head = diff::head_tree(&repo)?.ok_or_else(|| {
-        Error::Usage("HEAD has no commit yet: there is nothing to baseline".into())
-    })?;
-
-    let mut stats = DiffStats::default();
-    let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, false);
-    let everything = diff::tree_diff(&repo, None, &head)?;
-    diff::for_each_changed_file(&repo, &everything, &mut stats, |file| {
-        scanner.scan_file(file)
-    })?;
-    let mut commits = 0;
-    if opts.history {
-        let mut walk = repo.revwalk().map_err(Error::git("walking history"))?;
-        walk.push_head()
-            .map_err(Error::git("walking history from HEAD"))?;
-        for oid in walk {
-            let oid = oid.map_err(Error::git("walking history"))?;
-            let commit = repo
-                .find_commit(oid)
-                .map_err(Error::git(format!("reading commit {oid}")))?;
-            let tree = commit
-                .tree()
-                .map_err(Error::git(format!("reading the tree of {oid}")))?;
-            let parent = match commit.parent(0) {
-                Ok(p) => Some(
-                    p.tree()
-                        .map_err(Error::git(format!("reading the parent of {oid}")))?,
-                ),
-                Err(_) => None,
-            };
-            let change = diff::tree_diff(&repo, parent.as_ref(), &tree)?;
-            let mut ignored = DiffStats::default();
-            diff::for_each_changed_file(&repo, &change, &mut ignored, |file| {
-                scanner.scan_file(file)
-            })?;
-            commits += 1;
-        }
-    }
-    let findings = scanner.into_findings();
-    debug_assert!(findings
-        .iter()
-        .all(|f| f.suppressed_by != Some(SuppressedBy::Baseline)));
-    let scope = if opts.history { "head+history" } else { "head" };
-    let baseline = Baseline::from_findings(scope, &findings);
-    let old: BTreeSet<&String> = previous.iter().flat_map(|b| b.entries.keys()).collect();
-    let added = baseline
-        .entries
-        .keys()
-        .filter(|fp| !old.contains(fp))
-        .count();
-    let dropped = old
-        .iter()
-        .filter(|fp| !baseline.entries.contains_key(**fp))
-        .count();
-    std::fs::write(&path, baseline.to_json()).map_err(Error::io(&path))?;
-    Ok(Outcome {
-        path,
-        entries: baseline.entries.len(),
-        occurrences: baseline.entries.values().map(|e| e.count).sum(),
-        added,
-        dropped,
-        commits,
-        stats,
-    })
 }
 
 #[cfg(test)]

@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::policy::suppress::{one_line, AllowTarget, Allowlist, Suppressor};
 use crate::rules::spec::Text;
 use crate::rules::{AllowSpec, Example, Rule, RuleSet, RuleSpec, BUILTIN_ORIGIN};
-use crate::policy::suppress::{one_line, AllowTarget, Allowlist, Suppressor};
 
 /// The repository's config file, at the worktree root.
 pub const REPO_FILE: &str = ".tierzero.toml";
@@ -694,7 +694,7 @@ fn check_examples(set: &RuleSet, r: usize, src: &Source, at: &[Seg]) -> Result<(
     let rule = &set.rules()[r];
     let nothing_suppressed = Suppressor::default();
     let found = |example: &Example| -> Result<bool> {
-        let mut scanner = crate::engine::scanner::Scanner::new(set, &nothing_suppressed, false);
+        let mut scanner = crate::engine::scanner::Scanner::new(set, &nothing_suppressed);
         crate::engine::scanner::scan_text(&mut scanner, example.path(), example.text().as_bytes())?;
         Ok(scanner
             .into_findings()
@@ -735,7 +735,7 @@ pub fn user_config_path() -> Option<PathBuf> {
 /// The working tree root of the repository around the current directory, `None` outside a
 /// repository (or in a bare one).
 pub fn discover_root() -> Result<Option<PathBuf>> {
-    match crate::source::diff::open_repository() {
+    match crate::source::repo::open_repository() {
         Ok(repo) => Ok(repo.workdir().map(Path::to_path_buf)),
         Err(Error::NotARepository(_)) => Ok(None),
         Err(e) => Err(e),

@@ -110,30 +110,11 @@ pub fn append(path: &Path, fingerprint: &str, reason: &str, date: &str) -> Resul
     Ok(Appended::Added(line))
 }
 
-/// Today's date in UTC, `YYYY-MM-DD`.
-pub fn today_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    civil_date((secs / 86_400) as i64)
-}
-
-/// `YYYY-MM-DD` for a day count since 1970-01-01.
-fn civil_date(days: i64) -> String {
-    let (year, month, day) = crate::report::finding::civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02}")
-}
+pub use crate::util::today_utc;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(civil_date(0), "1970-01-01");
-        assert_eq!(civil_date(19_783), "2024-03-01");
-        assert_eq!(civil_date(20_415), "2025-11-23");
-    }
 
     #[test]
     fn parsing() {

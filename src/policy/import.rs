@@ -17,9 +17,9 @@ use std::fmt::Write as _;
 use toml::{Table, Value};
 
 use crate::error::{Error, Result};
+use crate::policy::suppress::{one_line, Allowlist};
 use crate::rules::spec::Text;
 use crate::rules::{compile_regex, AllowSpec, Rule, RuleSet, RuleSpec};
-use crate::policy::suppress::{one_line, Allowlist};
 
 /// The result of a conversion.
 #[derive(Debug)]

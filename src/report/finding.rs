@@ -21,12 +21,10 @@ pub enum SuppressedBy {
     Allowlist,
 }
 
-/// What to do about a finding.
+/// What to do about a finding, as the rule knows it. What to run to take it out of a
+/// commit depends on how it was found; the report adds that.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Remediation {
-    /// The command that takes the file out of the commit.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unstage: Option<String>,
     /// Where the value should live instead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env_var: Option<String>,
@@ -38,16 +36,7 @@ pub struct Remediation {
     pub keyless: Option<String>,
 }
 
-/// The commit a finding was introduced in (range and history scans).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CommitInfo {
-    /// Full hex object id.
-    pub id: String,
-    /// `Name <email>`.
-    pub author: String,
-    /// RFC 3339 author date.
-    pub date: String,
-}
+pub use crate::input::CommitInfo;
 
 /// One detected secret, redacted.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -116,21 +105,6 @@ pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
     hasher.update(secret);
     let digest = hasher.finalize();
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian `(year, month, day)` (Howard Hinnant's
-/// `civil_from_days`), for commit dates and ignore-file entries without a date crate.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

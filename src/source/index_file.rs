@@ -17,8 +17,8 @@ use std::ops::Range;
 
 use git2::{ObjectType, Oid, Repository, Tree};
 
-use crate::source::diff::{ChangeEntry, DiffStats};
 use crate::error::{Error, Result};
+use crate::source::blob::{ChangeEntry, EntryKind};
 
 const SHA1_LEN: usize = 20;
 const MODE_TYPE_MASK: u32 = 0o170000;
@@ -240,20 +240,10 @@ pub fn staged_entries(
     repo: &Repository,
     index: &IndexFile,
     head: Option<&Tree<'_>>,
-    stats: &mut DiffStats,
 ) -> Result<Option<Vec<ChangeEntry>>> {
     let mut walk = Walk::default();
     let root_cache = (!index.cache.is_empty()).then_some(0);
-    compare_dir(
-        repo,
-        index,
-        &index.entries,
-        0,
-        head,
-        root_cache,
-        &mut walk,
-        stats,
-    )?;
+    compare_dir(repo, index, &index.entries, 0, head, root_cache, &mut walk)?;
     if walk.deleted.is_empty() {
         return Ok(Some(walk.changes));
     }
@@ -293,7 +283,6 @@ fn compare_dir(
     head: Option<&Tree<'_>>,
     cache: Option<usize>,
     walk: &mut Walk,
-    stats: &mut DiffStats,
 ) -> Result<()> {
     if let (Some(tree), Some(node)) = (head, cache) {
         if index.cache[node].oid == Some(tree.id()) {
@@ -353,18 +342,9 @@ fn compare_dir(
                 if is_dir {
                     let child = index.cache_child(cache, &name);
                     let sub_prefix = prefix_len + name.len() + 1;
-                    compare_dir(
-                        repo,
-                        index,
-                        &entries[i..end],
-                        sub_prefix,
-                        None,
-                        child,
-                        walk,
-                        stats,
-                    )?;
+                    compare_dir(repo, index, &entries[i..end], sub_prefix, None, child, walk)?;
                 } else {
-                    added_file(index, &entries[i], None, walk, stats);
+                    added_file(index, &entries[i], None, walk);
                 }
                 i = end;
             }
@@ -404,14 +384,13 @@ fn compare_dir(
                         Some(&subtree),
                         child,
                         walk,
-                        stats,
                     )?;
                 } else {
                     let e = &entries[i];
                     if e.oid != *oid {
                         // Diff against the old blob only when it was a regular file.
                         let old = is_regular(*mode).then_some(*oid);
-                        added_file(index, e, Some(old), walk, stats);
+                        added_file(index, e, Some(old), walk);
                     }
                 }
                 i = end;
@@ -433,24 +412,19 @@ fn sort_key(name: &[u8], is_dir: bool) -> Vec<u8> {
 
 /// Records a changed file. `old`: `None` for a new path, `Some(None)` for a path whose old
 /// side is not a regular file (all lines count as added), `Some(Some(id))` to diff against.
-fn added_file(
-    index: &IndexFile,
-    e: &Entry,
-    old: Option<Option<Oid>>,
-    walk: &mut Walk,
-    stats: &mut DiffStats,
-) {
-    if !is_regular(e.mode) {
-        if matches!(e.mode & MODE_TYPE_MASK, MODE_SYMLINK | MODE_GITLINK) {
-            stats.non_files_skipped += 1;
-        }
-        return;
-    }
+fn added_file(index: &IndexFile, e: &Entry, old: Option<Option<Oid>>, walk: &mut Walk) {
+    let kind = match e.mode & MODE_TYPE_MASK {
+        _ if is_regular(e.mode) => EntryKind::File,
+        MODE_SYMLINK => EntryKind::Symlink,
+        MODE_GITLINK => EntryKind::Submodule,
+        _ => return,
+    };
     walk.changes.push(ChangeEntry {
         path: index.path(e).to_vec(),
         new_id: e.oid,
-        old_id: old.flatten(),
+        old_id: old.flatten().filter(|_| kind == EntryKind::File),
         added: old.is_none(),
+        kind,
     });
 }
 

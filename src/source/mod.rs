@@ -1,6 +1,25 @@
-//! Sources of added lines.
-pub mod diff;
+//! Sources: where added lines come from. Each module lists cheap jobs and reads them into
+//! [`crate::input::Unit`]s through a [`crate::input::Reader`]; none of them scans, applies
+//! policy or reports (a test checks that no file here imports those layers).
+//!
+//! | module | what it reads |
+//! |---|---|
+//! | [`repo`] | opening a repository as git does; the index to commit, HEAD, merge heads |
+//! | [`index_file`] | git's index file, compared with HEAD through the cache-tree |
+//! | [`blob`] | changed entries and the added lines of a blob (histogram diff, resolutions) |
+//! | [`staged`] | the staged change (and whole staged files, and merge resolutions) |
+//! | [`commits`] | a commit range, each commit against its first parent |
+//! | [`history`] | every blob of the history, once |
+//! | [`push`] | the `pre-push` hook's ref lines, as commits to read |
+//! | [`disk`] | files and directories on disk |
+//! | [`text`] | standard input and commit messages |
+
+pub mod blob;
+pub mod commits;
+pub mod disk;
 pub mod history;
 pub mod index_file;
 pub mod push;
+pub mod repo;
+pub mod staged;
 pub mod text;

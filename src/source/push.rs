@@ -10,23 +10,17 @@
 //! first parent; a merge commit contributes only its resolution, since its other parents'
 //! commits are either sent too (and scanned themselves) or already on the remote.
 //!
-//! This module owns parsing git's input and choosing the commits; listing and scanning
-//! ordinary commits is `history`'s (the same code as `tierzero scan --range`), matching is
-//! `scan`'s.
+//! This module owns parsing git's input and choosing the commits; reading them is
+//! `commits`' (the same code as `tierzero scan --range`, with merges narrowed to their
+//! resolution).
 
 use std::collections::HashSet;
 use std::io::BufRead;
-use std::time::Instant;
 
-use git2::{Commit, Oid, Repository};
+use git2::{Oid, Repository};
 
-use crate::policy::config;
-use crate::source::diff::{self, DiffStats};
 use crate::error::{Error, Result};
-use crate::report::finding::Finding;
-use crate::source::history;
-use crate::report::{Report, Summary};
-use crate::engine::scanner::Scanner;
+use crate::source::commits;
 
 /// One line of `pre-push` input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,105 +80,13 @@ pub fn commits_to_push(repo: &Repository, updates: &[RefUpdate]) -> Result<Vec<O
             // A new branch, or a remote commit we do not have (someone else's push).
             format!("{} --not --remotes", update.local)
         };
-        for id in history::resolve_range(repo, &[spec])? {
+        for id in commits::resolve_range(repo, &[spec])? {
             if seen.insert(id) {
                 commits.push(id);
             }
         }
     }
     Ok(commits)
-}
-
-/// Scans one merge commit for its resolution: lines new relative to every parent.
-fn scan_merge(
-    repo: &Repository,
-    commit: &Commit<'_>,
-    loaded: &config::Loaded,
-    stats: &mut DiffStats,
-) -> Result<Vec<Finding>> {
-    let id = commit.id();
-    let tree = commit
-        .tree()
-        .map_err(Error::git(format!("reading the tree of {id}")))?;
-    let parent_trees = commit
-        .parents()
-        .map(|p| p.tree())
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(Error::git(format!("reading the parents of {id}")))?;
-    let ours = diff::tree_diff(repo, parent_trees.first(), &tree)?;
-    let theirs = parent_trees[1..]
-        .iter()
-        .map(|p| diff::tree_diff(repo, Some(p), &tree))
-        .collect::<Result<Vec<_>>>()?;
-    let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, false);
-    diff::for_each_resolution_file(repo, &ours, &theirs, stats, |f| scanner.scan_file(f))?;
-    let info = history::commit_info(commit);
-    Ok(scanner
-        .into_findings()
-        .into_iter()
-        .map(|mut f| {
-            f.commit = Some(info.clone());
-            f
-        })
-        .collect())
-}
-
-/// Scans what a push sends, given the hook's arguments and git's stdin. Ordinary commits
-/// go through `history::scan_commits` (as `tierzero scan --range` does); a merge commit
-/// contributes only its resolution, since its other parents' commits are either pushed
-/// too (and scanned) or already on the remote.
-pub fn scan_push(_args: &[String], input: impl BufRead) -> Result<Report> {
-    let started = Instant::now();
-    let updates = parse_updates(input)?;
-    let repo = diff::open_repository()?;
-    let loaded = config::load(repo.workdir(), &config::ConfigOptions::default())?;
-    let commits = commits_to_push(&repo, &updates)?;
-    let mut merges = Vec::new();
-    let mut ordinary = Vec::new();
-    for id in &commits {
-        let commit = repo
-            .find_commit(*id)
-            .map_err(Error::git(format!("reading commit {id}")))?;
-        if commit.parent_count() > 1 {
-            merges.push(commit);
-        } else {
-            ordinary.push(*id);
-        }
-    }
-    let scan = history::scan_commits(&repo, &ordinary, false, &loaded.rules, &loaded.suppressor)?;
-    let mut stats = scan.stats;
-    let mut findings = scan.findings;
-    for commit in &merges {
-        for f in scan_merge(&repo, commit, &loaded, &mut stats)? {
-            let known = findings
-                .iter()
-                .any(|g| g.path == f.path && g.fingerprint == f.fingerprint);
-            if !known {
-                findings.push(f);
-            }
-        }
-    }
-    let suppressed = findings
-        .iter()
-        .filter(|f| f.suppressed_by.is_some())
-        .count();
-    let reported = findings.len() - suppressed;
-    findings.retain(|f| f.suppressed_by.is_none());
-    Ok(Report {
-        findings,
-        summary: Summary {
-            mode: "range".into(),
-            commits: commits.len() as u64,
-            files: stats.files,
-            added_lines: stats.added_lines,
-            bytes: stats.added_bytes,
-            rules_loaded: loaded.rules.rules().len(),
-            findings: reported,
-            suppressed,
-            duration_ms: started.elapsed().as_millis() as u64,
-            ..Default::default()
-        },
-    })
 }
 
 #[cfg(test)]

@@ -1,242 +1,60 @@
-//! Sources of text that are not git objects: files as they are on disk, standard input, and
-//! a commit message.
+//! Texts already in memory as a source: standard input, a commit message (with the lines
+//! git strips blanked out), a rule's example. Every line counts as added.
 //!
-//! Every line of such a source counts as added. Directories are walked the way git sees
-//! them: `.gitignore`, `.git/info/exclude` and the user's excludes file are honoured (even
-//! outside a repository), hidden files such as `.env` are not skipped, `.git` itself is.
-//! A file named explicitly is scanned even when ignored, as ripgrep does: the user asked for
-//! it. Binaries and files above a size limit are skipped with a reason the summary shows
-//! (path rules still apply to them). Files are read and scanned on all cores.
-//!
-//! This module does not match secrets (the scanner does) and does not render reports.
+//! It reads text; it does not scan it or report.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
-use crate::source::diff::{ChangedFile, DiffStats};
 use crate::error::{Error, Result};
-use crate::report::finding::Finding;
-use crate::report::Skipped;
-use crate::rules::RuleSet;
-use crate::engine::scanner::{self, Scanner};
-use crate::policy::suppress::Suppressor;
-
-/// The default `--max-file-size`: 10 MiB.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+use crate::input::{Content, Hunk, Origin, Reader, Sink, SkipReason, Source, Unit};
+use crate::source::blob::is_binary;
 
 /// The name findings from standard input carry.
 pub const STDIN_NAME: &str = "<stdin>";
 
-/// What a scan of plain text produced.
-#[derive(Debug, Default)]
-pub struct TextScan {
-    /// Findings, in path order.
-    pub findings: Vec<Finding>,
-    /// Files, lines and bytes scanned.
-    pub stats: DiffStats,
-    /// Paths scanned (binaries and oversize files excluded).
-    pub paths: Vec<String>,
-    /// What was not scanned, and why.
-    pub skipped: Vec<Skipped>,
+/// One in-memory text, scanned as a whole.
+pub struct Text {
+    /// The name findings carry.
+    pub name: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Where it came from.
+    pub origin: Origin,
 }
 
-/// Parses a size such as `10MB`, `512k`, `1GiB` or `2000` (bytes). Units are binary
-/// (`MB` = `MiB` = 1024 × 1024 bytes), as in most tools' size limits.
-pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
-    let t = text.trim();
-    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (number, unit) = t.split_at(digits);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size (examples: 10MB, 512K, 2000)"))?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("{text:?}: unknown unit (use K, M or G)")),
-    };
-    number
-        .checked_mul(factor)
-        .ok_or_else(|| format!("{text:?} is too large"))
-}
+/// Reads in-memory texts (nothing to open: every thread can have one).
+#[derive(Clone, Copy, Default)]
+pub struct TextReader;
 
-/// A path as reports show it: as given, `/`-separated, without a leading `./`.
-fn display_path(path: &Path) -> String {
-    let s = path.to_string_lossy().replace('\\', "/");
-    let mut s = s.as_str();
-    while let Some(rest) = s.strip_prefix("./") {
-        s = rest;
-    }
-    s.to_string()
-}
+impl Reader for TextReader {
+    type Job = Text;
 
-/// A file to read, or something not to read and why.
-enum Entry {
-    File(PathBuf),
-    Skip(Skipped),
-}
-
-/// Walks `dir` honouring git's ignore files, and appends what it finds to `out`.
-fn walk_dir(dir: &Path, out: &mut Vec<Entry>) -> Result<()> {
-    let walker = ignore::WalkBuilder::new(dir)
-        .hidden(false)
-        .ignore(false)
-        .git_ignore(true)
-        .git_exclude(true)
-        .git_global(true)
-        // A directory that is not a repository still has its .gitignore honoured.
-        .require_git(false)
-        .parents(true)
-        .follow_links(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
-    for entry in walker {
-        let entry = entry.map_err(|e| Error::Usage(format!("walking {}: {e}", dir.display())))?;
-        let Some(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            continue;
-        }
-        let path = entry.into_path();
-        if kind.is_file() {
-            out.push(Entry::File(path));
-        } else {
-            out.push(Entry::Skip(Skipped {
-                path: display_path(&path),
-                reason: if kind.is_symlink() {
-                    "symbolic link (not followed)".into()
-                } else {
-                    "not a regular file".into()
-                },
-            }));
-        }
-    }
-    Ok(())
-}
-
-/// Lists what `paths` name: files as they are, directories walked.
-fn expand(paths: &[PathBuf]) -> Result<Vec<Entry>> {
-    let mut out = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(Error::io(path))?;
-        if meta.is_dir() {
-            walk_dir(path, &mut out)?;
-        } else if meta.is_file() {
-            out.push(Entry::File(path.clone()));
-        } else {
-            out.push(Entry::Skip(Skipped {
-                path: display_path(path),
-                reason: "not a regular file".into(),
-            }));
-        }
-    }
-    Ok(out)
-}
-
-/// What scanning one file produced.
-#[derive(Default)]
-struct FileResult {
-    findings: Vec<Finding>,
-    stats: DiffStats,
-    scanned: Option<String>,
-    skipped: Option<Skipped>,
-}
-
-fn scan_one(
-    path: &Path,
-    max_size: u64,
-    rules: &RuleSet,
-    suppressor: &Suppressor,
-) -> Result<FileResult> {
-    let name = display_path(path);
-    let mut result = FileResult::default();
-    let mut scanner = Scanner::new(rules, suppressor, false);
-    let size = std::fs::metadata(path).map_err(Error::io(path))?.len();
-    if size > max_size {
-        result.skipped = Some(Skipped {
-            path: name.clone(),
-            reason: format!("larger than --max-file-size ({size} > {max_size} bytes)"),
-        });
-        scanner.scan_file(&ChangedFile {
-            path: name.as_bytes(),
-            content: &[],
-            hunks: &[],
-            binary: true,
-        })?;
-    } else {
-        let content = std::fs::read(path).map_err(Error::io(path))?;
-        result.stats = scanner::scan_text(&mut scanner, &name, &content)?;
-        if result.stats.binary_skipped > 0 {
-            result.skipped = Some(Skipped {
-                path: name.clone(),
-                reason: "binary (path rules only)".into(),
+    fn read(&mut self, job: &Text, sink: &mut dyn Sink) -> Result<()> {
+        let path = job.name.as_bytes();
+        if is_binary(&job.bytes) {
+            return sink.unit(Unit {
+                path,
+                content: Content::Skipped(SkipReason::Binary),
+                origin: job.origin,
             });
-        } else {
-            result.scanned = Some(name);
         }
-    }
-    result.findings = scanner.into_findings();
-    Ok(result)
-}
-
-/// Scans files and directories on disk; see the module documentation.
-pub fn scan_paths(
-    paths: &[PathBuf],
-    max_size: u64,
-    rules: &RuleSet,
-    suppressor: &Suppressor,
-) -> Result<TextScan> {
-    let entries = expand(paths)?;
-    let results: Vec<FileResult> = entries
-        .par_iter()
-        .map(|entry| match entry {
-            Entry::File(path) => scan_one(path, max_size, rules, suppressor),
-            Entry::Skip(skipped) => Ok(FileResult {
-                skipped: Some(skipped.clone()),
-                ..Default::default()
-            }),
+        let hunks: Vec<Hunk> = Hunk::whole(&job.bytes).into_iter().collect();
+        sink.unit(Unit {
+            path,
+            content: Content::Text {
+                bytes: &job.bytes,
+                hunks: &hunks,
+            },
+            origin: job.origin,
         })
-        .collect::<Result<_>>()?;
-    let mut scan = TextScan::default();
-    for r in results {
-        scan.stats.files += r.stats.files;
-        scan.stats.added_lines += r.stats.added_lines;
-        scan.stats.added_bytes += r.stats.added_bytes;
-        scan.paths.extend(r.scanned);
-        scan.skipped.extend(r.skipped);
-        scan.findings.extend(r.findings);
     }
-    Ok(scan)
 }
 
-/// Scans `text` as one file named `name` (standard input, a commit message).
-pub fn scan_named_text(
-    name: &str,
-    text: &[u8],
-    rules: &RuleSet,
-    suppressor: &Suppressor,
-) -> Result<TextScan> {
-    let mut scanner = Scanner::new(rules, suppressor, false);
-    let stats = scanner::scan_text(&mut scanner, name, text)?;
-    let mut scan = TextScan {
-        findings: scanner.into_findings(),
-        ..Default::default()
-    };
-    if stats.binary_skipped > 0 {
-        scan.skipped.push(Skipped {
-            path: name.to_string(),
-            reason: "binary (not scanned)".into(),
-        });
-    } else {
-        scan.paths.push(name.to_string());
+impl Source for TextReader {
+    type Reader = TextReader;
+    fn reader(&self) -> Result<TextReader> {
+        Ok(TextReader)
     }
-    scan.stats = stats;
-    Ok(scan)
 }
 
 /// Reads all of standard input.
@@ -313,17 +131,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes() {
-        assert_eq!(parse_size("2000"), Ok(2000));
-        assert_eq!(parse_size("10MB"), Ok(10 << 20));
-        assert_eq!(parse_size("512k"), Ok(512 << 10));
-        assert_eq!(parse_size("1 GiB"), Ok(1 << 30));
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("5 parsecs").is_err());
-        assert!(parse_size("99999999999999999999G").is_err());
-    }
-
-    #[test]
     fn commit_message_blanks_comments_and_cuts_at_scissors() {
         let raw = b"Subject\n\n# a comment\nbody\n# ------------------------ >8 ------------------------\ndiff --git a b\n+secret\n";
         assert_eq!(
@@ -339,11 +146,5 @@ mod tests {
             commit_message_text(raw, b"#", false),
             b"Subject\n\n# a comment\nbody\n".to_vec()
         );
-    }
-
-    #[test]
-    fn display_paths() {
-        assert_eq!(display_path(Path::new("./a/b.txt")), "a/b.txt");
-        assert_eq!(display_path(Path::new("a/b.txt")), "a/b.txt");
     }
 }

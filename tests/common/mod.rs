@@ -217,8 +217,9 @@ pub fn reported_rule_ids(
     path: &str,
     text: &str,
 ) -> Vec<String> {
-    let mut scanner = tierzero::engine::scanner::Scanner::new(set, suppressor, true);
-    tierzero::engine::scanner::scan_text(&mut scanner, path, text.as_bytes()).expect("scan succeeds");
+    let mut scanner = tierzero::engine::scanner::Scanner::new(set, suppressor);
+    tierzero::engine::scanner::scan_text(&mut scanner, path, text.as_bytes())
+        .expect("scan succeeds");
     scanner
         .into_findings()
         .into_iter()

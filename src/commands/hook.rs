@@ -1,0 +1,30 @@
+//! `tierzero hook <name>`: the entry point of the installed git hooks. Each hook is a scan of
+//! what git is about to record or send, with the hook's own mode in the report.
+
+use std::path::PathBuf;
+
+use crate::commands::scan::{self, What};
+use crate::commands::{Console, Outcome, ScanOptions};
+use crate::error::{Error, Result};
+use crate::source::push;
+
+/// Runs hook `name` with the arguments git passed.
+pub fn run(name: &str, args: &[String], console: &mut Console<'_>) -> Result<Outcome> {
+    let opts = ScanOptions::default();
+    let what = match name {
+        // pre-merge-commit: git names the merged heads in GITHEAD_* variables, so the
+        // staged scan narrows itself to the resolution.
+        "pre-commit" | "pre-merge-commit" => What::Staged,
+        "commit-msg" => match args.first() {
+            Some(file) => What::CommitMsg(PathBuf::from(file)),
+            None => {
+                return Err(Error::Usage(
+                    "the commit-msg hook needs the message file git passes".into(),
+                ))
+            }
+        },
+        "pre-push" => What::PrePush(push::parse_updates(std::io::stdin().lock())?),
+        other => return Err(Error::Usage(format!("unknown hook {other:?}"))),
+    };
+    scan::run(&what, &opts, console)
+}

@@ -1,0 +1,312 @@
+//! `tierzero scan` (and the scanning hooks): picks the source the flags name, runs it
+//! through the one driver, and renders the report.
+//!
+//! Rendering follows ripgrep's rules for output errors: a reader that went away (`| head`)
+//! ends the command quietly with the scan's own outcome; a report that cannot be written at
+//! all when there is something to report is an error (exit 2), never a silent pass.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::commands::{is_closed_pipe, write_all, Console, Outcome, ScanOptions, Stream};
+use crate::engine::driver::{self, Engine, Scan, Threads};
+use crate::error::{Error, Result};
+use crate::input::Origin;
+use crate::policy::config::{self, Loaded};
+use crate::report::{self, Format, Report, ScanMode, Summary};
+use crate::source::commits::{self, CommitSource, Merges};
+use crate::source::disk::{self, DiskReader, DEFAULT_MAX_FILE_SIZE};
+use crate::source::history;
+use crate::source::push::{self, RefUpdate};
+use crate::source::repo::{open_repository, open_repository_at};
+use crate::source::staged::{self, StagedShape};
+use crate::source::text::{self, Text, TextReader};
+
+/// What to scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum What {
+    /// The staged change (the default; the pre-commit hook).
+    Staged,
+    /// Every commit of a revision range, in the repository containing `repo`.
+    Range {
+        /// A path inside the repository (`.` for the current one).
+        repo: PathBuf,
+        /// What `git rev-list` would take.
+        specs: Vec<String>,
+    },
+    /// The commits a push sends, from the pre-push hook's ref lines.
+    PrePush(Vec<RefUpdate>),
+    /// Every blob of the history.
+    AllHistory,
+    /// Files and directories on disk.
+    Files(Vec<PathBuf>),
+    /// Standard input.
+    Stdin,
+    /// A commit message file.
+    CommitMsg(PathBuf),
+}
+
+/// Scans what `what` names and renders the report; the outcome says whether anything
+/// blocks.
+pub fn run(what: &What, opts: &ScanOptions, console: &mut Console<'_>) -> Result<Outcome> {
+    let report = report(what, opts)?;
+    render(&report, opts, console)
+}
+
+/// Scans what `what` names.
+pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
+    let started = Instant::now();
+    let max_size = opts.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
+    let (mode, scan, loaded, first_commit) = match what {
+        What::Staged => {
+            let listing = staged::list(opts.merge_scan, &opts.paths)?;
+            let loaded = config::load(listing.workdir(), &opts.config)?;
+            let mode = match listing.shape {
+                StagedShape::WholeFiles => ScanMode::StagedFiles,
+                StagedShape::Changes | StagedShape::Resolution => ScanMode::Staged,
+            };
+            let first_commit = listing.first_commit;
+            let scan = driver::run(
+                engine(&loaded),
+                &listing.source,
+                &listing.jobs,
+                listing.reader,
+                Threads::Adaptive,
+                None,
+            )?;
+            (mode, scan, loaded, first_commit)
+        }
+        What::Range { repo, specs } => {
+            let repo = open_repository_at(repo)?;
+            let loaded = config::load(repo.workdir(), &opts.config)?;
+            let ids = commits::resolve_range(&repo, specs)?;
+            let merges = if opts.merges {
+                Merges::FirstParent
+            } else {
+                Merges::Skip
+            };
+            let (source, jobs, reader) = CommitSource::new(repo, ids, merges);
+            let scan = driver::run(
+                engine(&loaded),
+                &source,
+                &jobs,
+                reader,
+                Threads::Adaptive,
+                None,
+            )?;
+            (ScanMode::Range, scan, loaded, false)
+        }
+        What::PrePush(updates) => {
+            let repo = open_repository()?;
+            let loaded = config::load(repo.workdir(), &opts.config)?;
+            let ids = push::commits_to_push(&repo, updates)?;
+            let (source, jobs, reader) = CommitSource::new(repo, ids, Merges::Resolution);
+            let scan = driver::run(
+                engine(&loaded),
+                &source,
+                &jobs,
+                reader,
+                Threads::Adaptive,
+                None,
+            )?;
+            (ScanMode::PrePush, scan, loaded, false)
+        }
+        What::AllHistory => {
+            let repo = open_repository_at(Path::new("."))?;
+            let loaded = config::load(repo.workdir(), &opts.config)?;
+            let (source, jobs, reader) = history::list(repo, max_size)?;
+            let bar = progress_bar(progress_wanted(), jobs.len() as u64);
+            let tick = |n: usize| bar.inc(n as u64);
+            let mut scan = driver::run(
+                engine(&loaded),
+                &source,
+                &jobs,
+                reader,
+                Threads::Adaptive,
+                Some(&tick),
+            )?;
+            bar.finish_and_clear();
+            scan.stats.commits = source.commits();
+            (ScanMode::AllHistory, scan, loaded, false)
+        }
+        What::Files(paths) => {
+            if paths.is_empty() {
+                return Err(Error::Usage("no files or directories to scan".into()));
+            }
+            let repo = open_repository().ok();
+            let root = match (repo.as_ref().and_then(|r| r.workdir()), paths.as_slice()) {
+                (Some(workdir), _) => Some(workdir.to_path_buf()),
+                // A lone directory outside any repository is its own root.
+                (None, [only]) if only.is_dir() => Some(only.clone()),
+                (None, _) => None,
+            };
+            let loaded = config::load(root.as_deref(), &opts.config)?;
+            let jobs = disk::list(paths)?;
+            let reader = DiskReader { max_size };
+            let scan = driver::run(
+                engine(&loaded),
+                &reader,
+                &jobs,
+                reader,
+                Threads::Adaptive,
+                None,
+            )?;
+            (ScanMode::Files, scan, loaded, false)
+        }
+        What::Stdin => {
+            let repo = open_repository().ok();
+            let loaded = config::load(repo.as_ref().and_then(|r| r.workdir()), &opts.config)?;
+            let job = Text {
+                name: text::STDIN_NAME.to_string(),
+                bytes: text::read_stdin()?,
+                origin: Origin::Stdin,
+            };
+            let scan = driver::run(
+                engine(&loaded),
+                &TextReader,
+                &[job],
+                TextReader,
+                Threads::One,
+                None,
+            )?;
+            (ScanMode::Stdin, scan, loaded, false)
+        }
+        What::CommitMsg(file) => {
+            let repo = open_repository().ok();
+            let loaded = config::load(repo.as_ref().and_then(|r| r.workdir()), &opts.config)?;
+            let raw = std::fs::read(file).map_err(Error::io(file))?;
+            let job = Text {
+                name: file.to_string_lossy().replace('\\', "/"),
+                bytes: text::commit_message_text(
+                    &raw,
+                    &text::comment_prefix(repo.as_ref()),
+                    text::strips_comments(repo.as_ref()),
+                ),
+                origin: Origin::Message,
+            };
+            let scan = driver::run(
+                engine(&loaded),
+                &TextReader,
+                &[job],
+                TextReader,
+                Threads::One,
+                None,
+            )?;
+            (ScanMode::CommitMsg, scan, loaded, false)
+        }
+    };
+    let mut summary = summary(mode, &scan, &loaded, started);
+    summary.first_commit = first_commit;
+    summary.scanned_paths = scan.scanned_paths;
+    Ok(finish(scan.findings, summary, opts))
+}
+
+/// The engine a loaded configuration defines.
+pub fn engine(loaded: &Loaded) -> Engine<'_> {
+    Engine {
+        rules: &loaded.rules,
+        suppressor: &loaded.suppressor,
+    }
+}
+
+fn summary(mode: ScanMode, scan: &Scan, loaded: &Loaded, started: Instant) -> Summary {
+    let s = &scan.stats;
+    Summary {
+        mode,
+        commits: s.commits,
+        files: s.files,
+        added_lines: s.added_lines,
+        bytes: s.added_bytes,
+        rules_loaded: loaded.rules.rules().len(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        skipped: scan.skipped.clone(),
+        merges_skipped: s.merges_skipped,
+        non_files: s.submodules + s.symlinks,
+        ..Default::default()
+    }
+}
+
+/// Finishes a report: counts, and drops suppressed findings unless they are wanted.
+fn finish(
+    mut findings: Vec<crate::report::finding::Finding>,
+    mut summary: Summary,
+    opts: &ScanOptions,
+) -> Report {
+    summary.suppressed = findings
+        .iter()
+        .filter(|f| f.suppressed_by.is_some())
+        .count();
+    summary.findings = findings.len() - summary.suppressed;
+    let keep_suppressed = opts.verbose || opts.format != Format::Human;
+    if !keep_suppressed {
+        findings.retain(|f| f.suppressed_by.is_none());
+    }
+    Report { findings, summary }
+}
+
+/// Writes `report` in the chosen format — the human report to stderr, machine formats to
+/// `--output` or stdout (with the one-line summary on stderr when written to a file) — and
+/// returns the outcome it stands for.
+pub fn render(report: &Report, opts: &ScanOptions, console: &mut Console<'_>) -> Result<Outcome> {
+    let outcome = if report.blocking().next().is_some() {
+        Outcome::Found
+    } else {
+        Outcome::Clean
+    };
+    let written = match (opts.format, &opts.output) {
+        (Format::Human, None) => {
+            let mut buffer = Vec::new();
+            report::human::write(&mut buffer, report, opts.verbose).map_err(internal)?;
+            write_all(console.err, &buffer, Stream::Stderr)
+        }
+        (format, output) => {
+            let mut buffer = Vec::new();
+            report::write(&mut buffer, report, format, opts.verbose).map_err(internal)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(path, &buffer).map_err(Error::io(path))?;
+                    let mut line = Vec::new();
+                    report::human::write_summary_line(&mut line, &report.summary)
+                        .map_err(internal)?;
+                    // The report itself is in the file; a lost summary line loses nothing.
+                    let _ = console.err.write_all(&line);
+                    Ok(())
+                }
+                None => write_all(console.out, &buffer, Stream::Stdout),
+            }
+        }
+    };
+    match written {
+        Ok(()) => Ok(outcome),
+        // The reader went away (`| head`): nothing more to say, the outcome stands.
+        Err(e) if is_closed_pipe(&e) => Ok(outcome),
+        // Nothing to report but the summary line: the exit code says it all.
+        Err(_) if outcome == Outcome::Clean && opts.format == Format::Human => Ok(outcome),
+        Err(e) => Err(e),
+    }
+}
+
+/// Rendering into memory cannot fail but through a bug in a renderer.
+fn internal(e: std::io::Error) -> Error {
+    Error::Internal(format!("rendering the report: {e}"))
+}
+
+/// Whether a progress bar may be drawn: only for a person watching a terminal, never in CI
+/// logs or pipes.
+pub fn progress_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
+fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
+    if !enabled {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} blobs scanned, {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar
+}
