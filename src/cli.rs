@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::ScanOptions;
+use crate::commands::scan::ScanOptions;
 use crate::install::InstallOptions;
 use crate::policy::config::ConfigOptions;
 use crate::report::Format;
@@ -186,6 +186,10 @@ pub struct ScanArgs {
     /// Scan standard input.
     #[arg(long, group = "source")]
     pub stdin: bool,
+    /// Scan the commits a push would send, given git's pre-push lines on stdin
+    /// (`<local ref> <local sha> <remote ref> <remote sha>`), as the pre-push hook does.
+    #[arg(long, group = "source")]
+    pub pre_push: bool,
     /// Scan a commit message file, ignoring `#` comment lines (the commit-msg hook mode).
     #[arg(long, value_name = "FILE", group = "source")]
     pub commit_msg: Option<PathBuf>,
@@ -308,10 +312,13 @@ impl InstallArgs {
 }
 
 impl ScanArgs {
-    /// Which source the flags chose (the staged change by default).
-    pub fn source(&self) -> crate::commands::scan::What {
+    /// Which source the flags chose (the staged change by default). Reads standard input
+    /// for `--pre-push`.
+    pub fn source(&self) -> crate::error::Result<crate::commands::scan::What> {
         use crate::commands::scan::What;
-        if !self.range.is_empty() {
+        Ok(if self.pre_push {
+            What::PrePush(crate::source::push::parse_updates(std::io::stdin().lock())?)
+        } else if !self.range.is_empty() {
             What::Range {
                 repo: PathBuf::from("."),
                 specs: self.range.clone(),
@@ -328,6 +335,6 @@ impl ScanArgs {
             What::CommitMsg(file.clone())
         } else {
             What::Staged
-        }
+        })
     }
 }

@@ -62,7 +62,7 @@ pub enum Error {
     #[error("writing to {stream}: {source}")]
     Output {
         /// Which stream.
-        stream: crate::commands::Stream,
+        stream: Stream,
         /// The OS error.
         #[source]
         source: std::io::Error,
@@ -84,6 +84,24 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
+    }
+}
+
+/// Which stream a write failed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+impl std::fmt::Display for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stream::Stdout => "standard output",
+            Stream::Stderr => "standard error",
+        })
     }
 }
 

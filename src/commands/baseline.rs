@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::commands::console::{Console, Outcome};
 use crate::commands::scan::engine;
-use crate::commands::{Console, Outcome};
 use crate::engine::driver::{self, Stats, Threads};
 use crate::error::{Error, Result};
 use crate::input::Origin;

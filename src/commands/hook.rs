@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
+use crate::commands::console::{Console, Outcome};
+use crate::commands::scan::ScanOptions;
 use crate::commands::scan::{self, What};
-use crate::commands::{Console, Outcome, ScanOptions};
 use crate::error::{Error, Result};
 use crate::source::push;
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::commands::{Console, Outcome};
+use crate::commands::console::{Console, Outcome};
 use crate::error::{Error, Result};
 use crate::policy::config::{self, ConfigOptions};
 use crate::policy::{ignore, import};
@@ -12,7 +12,7 @@ use crate::policy::{ignore, import};
 /// `tierzero rules [--explain ID]`: the effective rules (built-in ones plus the user's and
 /// the repository's), or one in full.
 pub fn rules(explain: Option<&str>, console: &mut Console<'_>) -> Result<Outcome> {
-    let root = config::discover_root()?;
+    let root = crate::source::repo::discover_root()?;
     let loaded = config::load(root.as_deref(), &ConfigOptions::default())?;
     let rules = loaded.rules.rules();
     let mut text = String::new();
@@ -63,7 +63,7 @@ pub fn rules(explain: Option<&str>, console: &mut Console<'_>) -> Result<Outcome
 /// `tierzero config [--check]`: the effective configuration and where each part came from,
 /// or only whether it loads.
 pub fn config(check: bool, opts: &ConfigOptions, console: &mut Console<'_>) -> Result<Outcome> {
-    let root = config::discover_root()?;
+    let root = crate::source::repo::discover_root()?;
     let loaded = config::load(root.as_deref(), opts)?;
     if check {
         console.eprint(&format!(
@@ -78,7 +78,7 @@ pub fn config(check: bool, opts: &ConfigOptions, console: &mut Console<'_>) -> R
 
 /// `tierzero ignore FINGERPRINT --reason …`: records a fingerprint in `.tierzero-ignore`.
 pub fn ignore(fingerprint: &str, reason: &str, console: &mut Console<'_>) -> Result<Outcome> {
-    let root = config::discover_root()?.ok_or_else(|| {
+    let root = crate::source::repo::discover_root()?.ok_or_else(|| {
         Error::Usage("`tierzero ignore` must run inside a repository's working tree".into())
     })?;
     let path = root.join(ignore::FILE_NAME);

@@ -1,6 +1,6 @@
 //! `tierzero install`, `uninstall` and `status`: runs the installer and renders what it did.
 
-use crate::commands::{Console, Outcome};
+use crate::commands::console::{Console, Outcome};
 use crate::error::Result;
 use crate::install::{self, Actions, InstallOptions};
 

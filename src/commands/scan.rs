@@ -8,10 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::commands::{is_closed_pipe, write_all, Console, Outcome, ScanOptions, Stream};
+use crate::commands::console::{is_closed_pipe, write_all, Console, Outcome};
 use crate::engine::driver::{self, Engine, Scan, Threads};
+use crate::error::Stream;
 use crate::error::{Error, Result};
 use crate::input::Origin;
+use crate::policy::config::ConfigOptions;
 use crate::policy::config::{self, Loaded};
 use crate::report::{self, Format, Report, ScanMode, Summary};
 use crate::source::commits::{self, CommitSource, Merges};
@@ -19,8 +21,31 @@ use crate::source::disk::{self, DiskReader, DEFAULT_MAX_FILE_SIZE};
 use crate::source::history;
 use crate::source::push::{self, RefUpdate};
 use crate::source::repo::{open_repository, open_repository_at};
+use crate::source::staged::MergeScan;
 use crate::source::staged::{self, StagedShape};
 use crate::source::text::{self, Text, TextReader};
+
+/// Options shared by every scan.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    /// Output format.
+    pub format: Format,
+    /// Where machine formats go (stdout when `None`).
+    pub output: Option<PathBuf>,
+    /// Also show suppressed findings.
+    pub verbose: bool,
+    /// Configuration choices.
+    pub config: ConfigOptions,
+    /// What a commit that concludes a merge is scanned for.
+    pub merge_scan: MergeScan,
+    /// Range scans: also diff merge commits against their first parent.
+    pub merges: bool,
+    /// Files, history: skip content larger than this many bytes (default
+    /// [`crate::source::disk::DEFAULT_MAX_FILE_SIZE`]).
+    pub max_file_size: Option<u64>,
+    /// Staged mode: paths a hook manager passed.
+    pub paths: Vec<PathBuf>,
+}
 
 /// What to scan.
 #[derive(Clone, Debug, PartialEq, Eq)]

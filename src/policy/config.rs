@@ -732,16 +732,6 @@ pub fn user_config_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "tierzero").map(|d| d.config_dir().join("config.toml"))
 }
 
-/// The working tree root of the repository around the current directory, `None` outside a
-/// repository (or in a bare one).
-pub fn discover_root() -> Result<Option<PathBuf>> {
-    match crate::source::repo::open_repository() {
-        Ok(repo) => Ok(repo.workdir().map(Path::to_path_buf)),
-        Err(Error::NotARepository(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// Reads an optional layer: `Ok(None)` when the file does not exist.
 fn read_optional(path: &Path) -> Result<Option<String>> {
     match std::fs::read(path) {

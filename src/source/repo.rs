@@ -200,3 +200,13 @@ pub fn merge_heads(repo: &Repository) -> Result<Vec<Oid>> {
     }
     Ok(heads)
 }
+
+/// The working tree root of the repository around the current directory, `None` outside a
+/// repository (or in a bare one).
+pub fn discover_root() -> Result<Option<PathBuf>> {
+    match open_repository() {
+        Ok(repo) => Ok(repo.workdir().map(Path::to_path_buf)),
+        Err(Error::NotARepository(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,7 +1,7 @@
 //! `tierzero import gitleaks`: a gitleaks config using every field it documents becomes a
 //! `.tierzero.toml` that loads and scans, and everything not carried over is reported.
 
-mod common;
+use crate::common;
 
 use common::Sandbox;
 

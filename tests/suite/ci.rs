@@ -1,11 +1,9 @@
 //! Scanning beyond the commit, as CI runs it: commit ranges, the whole history, plain files,
 //! standard input and commit messages, rendered as JSON, SARIF and JUnit.
 
-mod common;
+use crate::common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
 use common::{anthropic_key, openai_key, openai_key_2, Repo, Sandbox};
 use serde_json::Value;
@@ -44,25 +42,6 @@ fn commit_as(repo: &Repo<'_>, author: &str, date: &str, msg: &str) -> String {
 
 fn rev(repo: &Repo<'_>, name: &str) -> String {
     repo.git(&["rev-parse", name]).trim().to_string()
-}
-
-/// Runs tierzero with `args` and `stdin`; returns (exit code, stdout, stderr).
-fn run_with_stdin(repo: &Repo<'_>, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = repo
-        .tierzero()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tierzero runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// Reported findings of a JSON document as (path, line, commit id or "").
@@ -658,11 +637,8 @@ fn stdin_mode() {
     let sb = Sandbox::new();
     let repo = sb.repo("r");
     let input = format!("line one\n{}", key_line(&openai_key()));
-    let (code, stdout, stderr) = run_with_stdin(
-        &repo,
-        &["scan", "--stdin", "--format", "json"],
-        input.as_bytes(),
-    );
+    let (code, stdout, stderr) =
+        repo.run_stdin(&["scan", "--stdin", "--format", "json"], input.as_bytes());
     assert_eq!(code, 1, "{stderr}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(found(&doc), vec![("<stdin>".into(), 2, String::new())]);
@@ -671,7 +647,7 @@ fn stdin_mode() {
     assert_eq!(doc["summary"]["bytes"], input.len());
     assert_no_secret(&stdout, "stdin JSON");
 
-    let (code, _, stderr) = run_with_stdin(&repo, &["scan", "--stdin"], b"nothing to see\n");
+    let (code, _, stderr) = repo.run_stdin(&["scan", "--stdin"], b"nothing to see\n");
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("no secrets found"), "{stderr}");
 }
@@ -789,8 +765,7 @@ fn exit_zero_reports_but_passes_in_every_mode() {
             "{zero:?}: {stderr}"
         );
     }
-    let (code, _, _) = run_with_stdin(
-        &repo,
+    let (code, _, _) = repo.run_stdin(
         &["scan", "--stdin", "--exit-zero"],
         key_line(&openai_key()).as_bytes(),
     );
@@ -938,8 +913,7 @@ fn sarif_validates_against_the_official_schema_and_carries_no_secret() {
         assert_eq!(code, 1, "{args:?}: {stderr}");
         assert_valid_sarif(&validator, &serde_json::from_str(&stdout).unwrap());
     }
-    let (_, stdout, _) = run_with_stdin(
-        &repo,
+    let (_, stdout, _) = repo.run_stdin(
         &["scan", "--stdin", "--format", "sarif"],
         key_line(&openai_key()).as_bytes(),
     );
@@ -1096,8 +1070,7 @@ fn no_output_format_ever_holds_the_secret() {
             std::fs::remove_file(&out).unwrap();
         }
     }
-    let (_, stdout, stderr) = run_with_stdin(
-        &repo,
+    let (_, stdout, stderr) = repo.run_stdin(
         &["scan", "--stdin", "--format", "sarif"],
         key_line(&openai_key()).as_bytes(),
     );
@@ -1109,7 +1082,7 @@ fn no_output_format_ever_holds_the_secret() {
 fn scan_range_is_a_library_call_on_any_repository_path() {
     let sb = Sandbox::new();
     let (repo, [base, _, b, _]) = three_authors(&sb);
-    let opts = tierzero::commands::ScanOptions::default();
+    let opts = tierzero::commands::scan::ScanOptions::default();
     // Called the way the pre-push hook does: a path, a list of specs, options.
     let range = |repo: &std::path::Path, spec: &str| {
         let what = tierzero::commands::scan::What::Range {

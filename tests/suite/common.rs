@@ -1,8 +1,6 @@
 //! Shared helpers for integration tests: real repositories in temp dirs, the real binary,
 //! an isolated HOME so the user's git config is never read or touched.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -145,6 +143,27 @@ impl Repo<'_> {
     /// Runs `tierzero` with `args`; returns (exit code, stdout, stderr).
     pub fn run(&self, args: &[&str]) -> (i32, String, String) {
         let out = self.tierzero().args(args).output().expect("tierzero runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Runs `tierzero` with `args` and `stdin` on its standard input; returns (exit code,
+    /// stdout, stderr).
+    pub fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+        use std::io::Write;
+        let mut child = self
+            .tierzero()
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("tierzero runs");
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),

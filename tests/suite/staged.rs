@@ -1,6 +1,6 @@
 //! The core story: the staged change, and only its added lines, is what gets scanned.
 
-mod common;
+use crate::common;
 
 use common::{anthropic_key, openai_key, openai_key_2, Sandbox};
 

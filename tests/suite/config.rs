@@ -1,7 +1,7 @@
 //! Configuration layers, their precedence, allowlists, and config errors as a user meets
 //! them: files in a real repository, the real binary.
 
-mod common;
+use crate::common;
 
 use common::{anthropic_key, openai_key, Repo, Sandbox};
 

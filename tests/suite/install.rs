@@ -1,7 +1,7 @@
 //! Installing and uninstalling for real: real repositories, real `git commit`s through the
 //! installed hooks, a throw-away HOME so the user's git config is never touched.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -1,7 +1,7 @@
 //! Silencing findings that are not secrets: inline annotations, `compat`, and
 //! `.tierzero-ignore` fingerprints, audited through `--verbose` and JSON.
 
-mod common;
+use crate::common;
 
 use common::{anthropic_key, openai_key, openai_key_2, Repo, Sandbox};
 

@@ -1,7 +1,7 @@
 //! What hook managers run: the `.pre-commit-hooks.yaml` entries, called the way the
 //! pre-commit framework calls them (entry + file names).
 
-mod common;
+use crate::common;
 
 use common::{openai_key, Sandbox};
 

@@ -4,16 +4,16 @@
 //! Run `cargo test --test corpus -- --nocapture` to see the per-provider table; the README
 //! quotes its totals.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
-const CORPUS: &str = include_str!("fixtures/corpus/kingfisher-1.10-examples.jsonl");
+const CORPUS: &str = include_str!("../fixtures/corpus/kingfisher-1.10-examples.jsonl");
 
 /// Corpus examples we judge wrong (placeholders, wrong length, missing marker), each with
 /// the reason: `name<TAB>substring of the text<TAB>reason`. They are left out of the
 /// adjusted recall rather than bending a rule to accept them.
-const JUDGED_WRONG: &str = include_str!("fixtures/corpus/judged-wrong.tsv");
+const JUDGED_WRONG: &str = include_str!("../fixtures/corpus/judged-wrong.tsv");
 
 fn judged_wrong(e: &Entry) -> bool {
     JUDGED_WRONG

@@ -1,6 +1,6 @@
 //! Real `git commit` runs with the hook installed.
 
-mod common;
+use crate::common;
 
 use common::{openai_key, Sandbox};
 

@@ -1,7 +1,7 @@
 //! Adopting the hook in an old repository: `tierzero baseline` records what is already
 //! there (as hashes only), existing findings stop blocking, new secrets are still caught.
 
-mod common;
+use crate::common;
 
 use common::{anthropic_key, openai_key, openai_key_2, Repo, Sandbox};
 

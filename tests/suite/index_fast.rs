@@ -1,7 +1,7 @@
 //! The fast staged listing (our own index reader + cache-tree) must agree with libgit2's
 //! tree-to-index diff on every kind of change, in every index format git writes.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

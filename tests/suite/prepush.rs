@@ -2,7 +2,7 @@
 //! (catching commits made with `--no-verify` or on a machine without the hook). The remote
 //! is a local bare repository.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -199,4 +199,47 @@ fn global_install_with_pre_push_scans_pushes_of_any_repository() {
     assert!(fs::read_to_string(&log)
         .unwrap()
         .starts_with("refs/heads/main "));
+}
+
+#[test]
+fn the_pre_push_report_has_its_own_mode_skipped_files_and_suppressed_findings() {
+    let sb = Sandbox::new();
+    let repo = setup(&sb);
+    repo.stage("logo.png", b"\x89PNG\r\n\x1a\n\0\0\0binary".as_slice());
+    repo.stage(
+        "allowed.py",
+        format!("KEY = \"{}\"  # tierzero:allow\n", openai_key()),
+    );
+    repo.stage("app.py", key_line());
+    repo.git(&["commit", "-q", "--no-verify", "-m", "add"]);
+    let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let remote = repo.git(&["rev-parse", "origin/main"]).trim().to_string();
+    let line = format!("refs/heads/main {head} refs/heads/main {remote}\n");
+    let (code, stdout, _) =
+        repo.run_stdin(&["scan", "--pre-push", "--format", "json"], line.as_bytes());
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let summary = &doc["summary"];
+    assert_eq!(summary["mode"], "pre-push");
+    assert_eq!(summary["commits"], 1);
+    assert_eq!(summary["findings"], 1);
+    assert_eq!(summary["suppressed"], 1);
+    let skipped = summary["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{summary}");
+    assert_eq!(skipped[0]["path"], "logo.png");
+    assert_eq!(skipped[0]["kind"], "binary");
+    let suppressed: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f.get("suppressed_by").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["path"], "allowed.py");
+    assert_eq!(suppressed[0]["suppressed_by"], "inline");
+    // The human pre-push report says the push, not a commit, is blocked.
+    let (_, _, stderr) = repo.run_stdin(&["scan", "--pre-push"], line.as_bytes());
+    assert!(stderr.contains("this push is blocked"), "{stderr}");
+    assert!(stderr.contains("commits being pushed"), "{stderr}");
+    assert!(!stderr.contains("git restore --staged"), "{stderr}");
 }

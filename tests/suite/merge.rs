@@ -2,7 +2,7 @@
 //! relative to both parents) by default; `--merge-scan all` scans everything it brings in;
 //! `git merge --squash` + `git commit` is an ordinary commit and is scanned in full.
 
-mod common;
+use crate::common;
 
 use common::{openai_key, openai_key_2, Repo, Sandbox};
 

@@ -1,6 +1,6 @@
 //! The command line itself: help text, rule listing, usage errors.
 
-mod common;
+use crate::common;
 
 use common::Sandbox;
 

@@ -1,7 +1,7 @@
 //! Every default rule carries its proof: its examples run through the same engine as
 //! `tierzero scan`, and a lint keeps the rule file honest.
 
-mod common;
+use crate::common;
 
 use tierzero::rules::{RuleFile, RuleSet, RULES_TOML};
 

@@ -1,7 +1,7 @@
 //! `install.sh`: options, prerequisites and exit codes. The full build is one ignored test
 //! (it compiles a release binary): `cargo test --test install_script -- --ignored`.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

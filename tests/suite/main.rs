@@ -1,0 +1,26 @@
+//! tierzero's integration tests, in one crate (as ripgrep's `tests/tests.rs`): one binary to
+//! link instead of one per file. Each module is a user's story against real repositories
+//! in temp dirs, the real binary and a throwaway HOME.
+
+// Not every test module uses every helper.
+#[allow(dead_code)]
+mod common;
+
+mod architecture;
+mod baseline;
+mod ci;
+mod cli;
+mod config;
+mod corpus;
+mod hook;
+mod import;
+mod index_fast;
+mod install;
+mod install_script;
+mod managers;
+mod merge;
+mod output;
+mod prepush;
+mod rules;
+mod staged;
+mod suppress;
