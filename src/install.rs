@@ -24,12 +24,26 @@ pub const MARKER: &str = "tierzero-managed-hook";
 pub const HOOK_TEMPLATE: &str = include_str!("../hooks/pre-commit");
 
 /// The hooks `tierzero install` manages by default: a clean `git merge` runs
-/// `pre-merge-commit`, not `pre-commit`, so both are needed to cover every commit; and
-/// `commit-msg` catches a key pasted into the message.
-pub const DEFAULT_HOOKS: &[&str] = &["pre-commit", "pre-merge-commit", "commit-msg"];
+/// `pre-merge-commit`, not `pre-commit`, so both are needed to cover every commit;
+/// `commit-msg` catches a key pasted into the message; `reference-transaction` refuses the
+/// commits git makes without `pre-commit` (cherry-pick, revert, am, rebase) before a branch
+/// moves to them; `pre-push` scans whatever still leaves the machine.
+pub const DEFAULT_HOOKS: &[&str] = &[
+    "pre-commit",
+    "pre-merge-commit",
+    "commit-msg",
+    "reference-transaction",
+    "pre-push",
+];
 
-/// Every hook tierzero can scan in (`pre-push` only on request).
-pub const SCAN_HOOKS: &[&str] = &["pre-commit", "pre-merge-commit", "commit-msg", "pre-push"];
+/// Every hook tierzero can scan in.
+pub const SCAN_HOOKS: &[&str] = &[
+    "pre-commit",
+    "pre-merge-commit",
+    "commit-msg",
+    "reference-transaction",
+    "pre-push",
+];
 
 /// Client-side hooks git looks up in the hooks directory. A global `core.hooksPath` makes
 /// git look only there, so the managed directory carries a pass-through for each of these
@@ -95,11 +109,8 @@ impl InstallOptions {
         if !self.hooks.is_empty() {
             return self.hooks.clone();
         }
-        let mut names: Vec<String> = DEFAULT_HOOKS.iter().map(|s| s.to_string()).collect();
-        if self.pre_push {
-            names.push("pre-push".into());
-        }
-        names
+        // `--pre-push` is kept for scripts written when pre-push was opt-in.
+        DEFAULT_HOOKS.iter().map(|s| s.to_string()).collect()
     }
 
     fn binary(&self) -> Result<PathBuf> {

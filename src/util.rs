@@ -54,6 +54,23 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
+/// `s` with control characters (terminal escapes, newlines in file names) shown as `\xNN`,
+/// so an untrusted name cannot drive the terminal or forge report lines.
+pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +88,13 @@ mod tests {
         // 2024-02-29T12:34:56Z seen from UTC-05:30.
         assert_eq!(rfc3339(1_709_210_096, -330), "2024-02-29T07:04:56-05:30");
         assert_eq!(rfc3339(951_782_400, 60), "2000-02-29T01:00:00+01:00");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("a.py"), "a.py");
+        assert_eq!(escape_control("a\u{1b}[31m.py"), "a\\x1b[31m.py");
+        assert_eq!(escape_control("x\ny"), "x\\x0ay");
     }
 
     #[test]

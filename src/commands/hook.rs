@@ -7,7 +7,7 @@ use crate::commands::console::{Console, Outcome};
 use crate::commands::scan::ScanOptions;
 use crate::commands::scan::{self, What};
 use crate::error::{Error, Result};
-use crate::source::push;
+use crate::source::{push, refs};
 
 /// Runs hook `name` with the arguments git passed.
 pub fn run(name: &str, args: &[String], console: &mut Console<'_>) -> Result<Outcome> {
@@ -25,6 +25,17 @@ pub fn run(name: &str, args: &[String], console: &mut Console<'_>) -> Result<Out
             }
         },
         "pre-push" => What::PrePush(push::parse_updates(std::io::stdin().lock())?),
+        // Only the `prepared` state can refuse; `committed` and `aborted` are news of a
+        // decision already made.
+        "reference-transaction" => match args.first().map(String::as_str) {
+            Some("prepared") => What::NewCommits(refs::parse_changes(std::io::stdin().lock())?),
+            Some(_) => return Ok(Outcome::Clean),
+            None => {
+                return Err(Error::Usage(
+                    "the reference-transaction hook needs the state git passes".into(),
+                ))
+            }
+        },
         other => return Err(Error::Usage(format!("unknown hook {other:?}"))),
     };
     scan::run(&what, &opts, console)

@@ -20,6 +20,7 @@ use crate::source::commits::{self, CommitSource, Merges};
 use crate::source::disk::{self, DiskReader, DEFAULT_MAX_FILE_SIZE};
 use crate::source::history;
 use crate::source::push::{self, RefUpdate};
+use crate::source::refs::{self, RefChange};
 use crate::source::repo::{open_repository, open_repository_at};
 use crate::source::staged::MergeScan;
 use crate::source::staged::{self, StagedShape};
@@ -61,6 +62,9 @@ pub enum What {
     },
     /// The commits a push sends, from the pre-push hook's ref lines.
     PrePush(Vec<RefUpdate>),
+    /// The commits a ref update makes reachable that no ref reaches yet (the
+    /// reference-transaction hook: cherry-pick, rebase, am, revert).
+    NewCommits(Vec<RefChange>),
     /// Every blob of the history.
     AllHistory,
     /// Files and directories on disk.
@@ -135,6 +139,38 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
                 None,
             )?;
             (ScanMode::PrePush, scan, loaded, false)
+        }
+        What::NewCommits(changes) => {
+            let ids = if refs::any_can_add_commits(changes) {
+                let repo = open_repository()?;
+                let ids = refs::new_commits(&repo, changes)?;
+                (!ids.is_empty()).then_some((repo, ids))
+            } else {
+                None
+            };
+            let Some((repo, ids)) = ids else {
+                // Nothing new (a fetch, a checkout, a branch at a known commit): no config
+                // to load, nothing to print.
+                return Ok(Report {
+                    summary: Summary {
+                        mode: ScanMode::NewCommits,
+                        quiet: true,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                });
+            };
+            let loaded = config::load(repo.workdir(), &opts.config)?;
+            let (source, jobs, reader) = CommitSource::new(repo, ids, Merges::Resolution);
+            let scan = driver::run(
+                engine(&loaded),
+                &source,
+                &jobs,
+                reader,
+                Threads::Adaptive,
+                None,
+            )?;
+            (ScanMode::NewCommits, scan, loaded, false)
         }
         What::AllHistory => {
             let repo = open_repository_at(Path::new("."))?;
@@ -222,6 +258,9 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
     };
     let mut summary = summary(mode, &scan, &loaded, started);
     summary.first_commit = first_commit;
+    // The hook runs on every ref update, after pre-commit already spoke for an ordinary
+    // commit: it says something only when it refuses.
+    summary.quiet = mode == ScanMode::NewCommits;
     summary.scanned_paths = scan.scanned_paths;
     Ok(finish(scan.findings, summary, opts))
 }

@@ -11,10 +11,14 @@ use crate::util::shell_quote;
 pub fn write(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<()> {
     let blocking: Vec<&Finding> = report.blocking().collect();
     let mode = report.summary.mode;
+    if report.summary.quiet && blocking.is_empty() {
+        return Ok(());
+    }
     if !blocking.is_empty() {
         let what = match mode {
             _ if mode.is_commit() => "this commit is blocked",
             ScanMode::PrePush => "this push is blocked",
+            ScanMode::NewCommits => "this ref update is blocked",
             _ => "secrets found",
         };
         writeln!(
@@ -52,6 +56,14 @@ pub fn write(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<
                 out,
                 "git kept your message in .git/COMMIT_EDITMSG: take the key out and commit again with\n\
                  `git commit -e -F .git/COMMIT_EDITMSG`."
+            )?;
+        }
+        if mode == ScanMode::NewCommits {
+            writeln!(
+                out,
+                "git made these commits without running pre-commit (cherry-pick, revert, am, rebase).\n\
+                 The branch was not moved. Take the key out and make the commit again (for a rebase:\n\
+                 edit the file, `git add` it, `git commit --amend`, then `git rebase --continue`)."
             )?;
         }
         if mode == ScanMode::PrePush {

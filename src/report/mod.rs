@@ -32,6 +32,8 @@ pub enum ScanMode {
     Range,
     /// The commits a push sends (the pre-push hook).
     PrePush,
+    /// Commits a ref update adds that no ref reaches yet (the reference-transaction hook).
+    NewCommits,
     /// Every blob of the history (`--all-history`).
     AllHistory,
     /// Files and directories on disk.
@@ -52,6 +54,7 @@ impl ScanMode {
             ScanMode::StagedFiles => "staged-files",
             ScanMode::Range => "range",
             ScanMode::PrePush => "pre-push",
+            ScanMode::NewCommits => "new-commits",
             ScanMode::AllHistory => "all-history",
             ScanMode::Files => "files",
             ScanMode::Stdin => "stdin",
@@ -80,6 +83,7 @@ impl ScanMode {
             ScanMode::Staged | ScanMode::StagedFiles => "staged changes",
             ScanMode::Range => "commit range",
             ScanMode::PrePush => "commits being pushed",
+            ScanMode::NewCommits => "commits being added to a branch",
             ScanMode::AllHistory => "repository history",
             ScanMode::CommitMsg => "commit message",
             ScanMode::Stdin => "standard input",
@@ -122,6 +126,9 @@ pub struct Summary {
     pub merges_skipped: u64,
     /// Submodules and symbolic links passed over (they carry no content to scan).
     pub non_files: u64,
+    /// Nothing was scanned and nothing is worth a line (a ref update that adds no commit).
+    #[serde(skip)]
+    pub quiet: bool,
     /// The staged change is the repository's first commit (there is no HEAD to restore to).
     #[serde(skip)]
     pub first_commit: bool,

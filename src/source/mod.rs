@@ -11,6 +11,7 @@
 //! | [`commits`] | a commit range, each commit against its first parent |
 //! | [`history`] | every blob of the history, once |
 //! | [`push`] | the `pre-push` hook's ref lines, as commits to read |
+//! | [`refs`] | the `reference-transaction` hook's ref lines, as new commits to read |
 //! | [`disk`] | files and directories on disk |
 //! | [`text`] | standard input and commit messages |
 
@@ -20,6 +21,7 @@ pub mod disk;
 pub mod history;
 pub mod index_file;
 pub mod push;
+pub mod refs;
 pub mod repo;
 pub mod staged;
 pub mod text;

@@ -99,10 +99,32 @@ impl Repo<'_> {
 
     /// Runs git; returns its output whatever the status.
     pub fn git_output(&self, args: &[&str]) -> Output {
+        self.git_cmd(args).output().expect("git runs")
+    }
+
+    /// Runs git with every tierzero scan skipped (`TIERZERO_SKIP=1`), for setting up
+    /// history that got past the hooks; panics on failure.
+    pub fn git_unscanned(&self, args: &[&str]) -> String {
+        let out = self
+            .git_cmd(args)
+            .env("TIERZERO_SKIP", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A `git` command in this repository with the sandbox's environment, to adjust
+    /// before running.
+    pub fn git_cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new("git");
         cmd.args(args).current_dir(&self.path);
         self.sandbox.env(&mut cmd);
-        cmd.output().expect("git runs")
+        cmd
     }
 
     pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
@@ -123,9 +145,19 @@ impl Repo<'_> {
         self.git(&["add", "--", rel]);
     }
 
-    /// Commits the index, bypassing hooks (setup only).
+    /// Commits the index, bypassing hooks (setup only): `--no-verify` skips pre-commit and
+    /// commit-msg, `TIERZERO_SKIP=1` the reference-transaction scan.
     pub fn commit_setup(&self, msg: &str) {
-        self.git(&["commit", "-q", "--no-verify", "--allow-empty", "-m", msg]);
+        let out = self
+            .git_cmd(&["commit", "-q", "--no-verify", "--allow-empty", "-m", msg])
+            .env("TIERZERO_SKIP", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "setup commit failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// The tierzero binary, run in this repository with the sandbox's environment.

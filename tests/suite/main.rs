@@ -8,6 +8,7 @@ mod common;
 
 mod architecture;
 mod baseline;
+mod bypass;
 mod ci;
 mod cli;
 mod config;

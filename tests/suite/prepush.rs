@@ -157,7 +157,7 @@ fn pushed_merges_contribute_only_their_resolution() {
     repo.stage("main.txt", "main work\n");
     repo.commit_setup("main work");
     // A clean merge brings the key into main: nothing new to report.
-    repo.git(&["merge", "-q", "--no-verify", "--no-edit", "feature"]);
+    repo.git_unscanned(&["merge", "-q", "--no-verify", "--no-edit", "feature"]);
     push(&repo, &["origin", "main"]).expect("the merged key was already on the remote");
 
     // An "evil merge": a key added while merging, in no parent.
@@ -167,7 +167,7 @@ fn pushed_merges_contribute_only_their_resolution() {
     repo.git(&["checkout", "-q", "main"]);
     repo.git(&["merge", "-q", "--no-commit", "--no-ff", "side"]);
     repo.stage("main.txt", format!("main work\n{}", key_line()));
-    repo.git(&["commit", "-q", "--no-verify", "--no-edit"]);
+    repo.git_unscanned(&["commit", "-q", "--no-verify", "--no-edit"]);
     let out = push(&repo, &["origin", "main"]).expect_err("resolution key refused");
     assert!(out.contains("main.txt:2:"), "{out}");
 }
@@ -211,7 +211,7 @@ fn the_pre_push_report_has_its_own_mode_skipped_files_and_suppressed_findings() 
         format!("KEY = \"{}\"  # tierzero:allow\n", openai_key()),
     );
     repo.stage("app.py", key_line());
-    repo.git(&["commit", "-q", "--no-verify", "-m", "add"]);
+    repo.git_unscanned(&["commit", "-q", "--no-verify", "-m", "add"]);
     let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
     let remote = repo.git(&["rev-parse", "origin/main"]).trim().to_string();
     let line = format!("refs/heads/main {head} refs/heads/main {remote}\n");
