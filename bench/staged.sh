@@ -5,6 +5,8 @@
 # (apt-get install time) for peak memory. Prints a Markdown table; BENCHMARKS.md keeps it.
 #
 # usage: bench/staged.sh [WORKDIR]     (default: a fresh temp dir)
+#        BEFORE=/path/to/older/tierzero bench/staged.sh   also times that binary in the same
+#        runs (a before/after pair measured side by side: the machine is shared and noisy)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -64,8 +66,10 @@ printf '| change | added bytes | tierzero scan (mean ± σ) | git diff --cached 
 for spec in "typical 15 20 5 40" "medium 250 60 50 100" "large 0 0 50 60000"; do
   read -r name repo bytes < <(scenario $spec)
   json="$work/$name.json"
+  before=()
+  [ -n "${BEFORE:-}" ] && before=(-n before "$BEFORE scan --staged")
   (cd "$repo" && hyperfine -N --warmup 3 --runs "$runs" --export-json "$json" \
-    -n tierzero "$bin scan --staged" \
+    -n tierzero "$bin scan --staged" "${before[@]}" \
     -n git "git diff --cached -U0 --no-color --no-ext-diff" >/dev/null)
   rss_t=$(cd "$repo" && /usr/bin/time -f %M "$bin" scan --staged 2>&1 >/dev/null | tail -1)
   rss_g=$(cd "$repo" && /usr/bin/time -f %M git diff --cached -U0 --no-color --no-ext-diff 2>&1 >/dev/null | tail -1)
@@ -76,6 +80,10 @@ t = {r["command"]: r for r in data}
 tz, gd = t["tierzero"], t["git"]
 name, nbytes, rss_t, rss_g = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 mbps = nbytes / tz["mean"] / 1e6
+if "before" in t:
+    b = t["before"]
+    print(f"| {name} (before) | {nbytes:,} | {b['mean']*1000:.1f} ms ± {b['stddev']*1000:.1f} "
+          f"| {gd['mean']*1000:.1f} ms ± {gd['stddev']*1000:.1f} | {b['mean']/gd['mean']:.2f}x | | |")
 print(f"| {name} | {nbytes:,} | {tz['mean']*1000:.1f} ms ± {tz['stddev']*1000:.1f} ({mbps:.0f} MB/s) "
       f"| {gd['mean']*1000:.1f} ms ± {gd['stddev']*1000:.1f} | {tz['mean']/gd['mean']:.2f}x "
       f"| {rss_t/1024:.1f} MiB | {rss_g/1024:.1f} MiB |")

@@ -44,13 +44,15 @@ pub enum Origin {
     /// source's own index of the commit; [`Reader::commit_info`] describes it, and only
     /// findings pay for that.
     Commit(u32),
+    /// The message of commit number `n` (as [`Origin::Commit`]).
+    CommitMessage(u32),
     /// A blob of a tree not attributed to a commit (HEAD's, for a baseline).
     Tree,
     /// A file on disk.
     Disk,
     /// Standard input.
     Stdin,
-    /// A commit message.
+    /// A commit message being made (the commit-msg hook), or a tag's.
     Message,
 }
 

@@ -105,7 +105,8 @@ pub fn write(opts: &BaselineOptions) -> Result<Written> {
     let mut commits = 0;
     if opts.history {
         let repo = commits::open_git_dir(&git_dir)?;
-        let (source, jobs, reader) = CommitSource::new(repo, history, Merges::FirstParent);
+        let (source, jobs, reader) =
+            CommitSource::new(repo, history, Vec::new(), Merges::FirstParent);
         let scan = driver::run(
             engine(&loaded),
             &source,

@@ -109,12 +109,13 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
             let repo = open_repository_at(repo)?;
             let loaded = config::load(repo.workdir(), &opts.config)?;
             let ids = commits::resolve_range(&repo, specs)?;
+            let tags = commits::annotated_tags(&repo, specs)?;
             let merges = if opts.merges {
                 Merges::FirstParent
             } else {
                 Merges::Skip
             };
-            let (source, jobs, reader) = CommitSource::new(repo, ids, merges);
+            let (source, jobs, reader) = CommitSource::new(repo, ids, tags, merges);
             let scan = driver::run(
                 engine(&loaded),
                 &source,
@@ -129,7 +130,8 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
             let repo = open_repository()?;
             let loaded = config::load(repo.workdir(), &opts.config)?;
             let ids = push::commits_to_push(&repo, updates)?;
-            let (source, jobs, reader) = CommitSource::new(repo, ids, Merges::Resolution);
+            let tags = push::tags_to_push(&repo, updates);
+            let (source, jobs, reader) = CommitSource::new(repo, ids, tags, Merges::Resolution);
             let scan = driver::run(
                 engine(&loaded),
                 &source,
@@ -161,7 +163,8 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
                 });
             };
             let loaded = config::load(repo.workdir(), &opts.config)?;
-            let (source, jobs, reader) = CommitSource::new(repo, ids, Merges::Resolution);
+            let (source, jobs, reader) =
+                CommitSource::new(repo, ids, Vec::new(), Merges::Resolution);
             let scan = driver::run(
                 engine(&loaded),
                 &source,
@@ -241,7 +244,7 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
                 bytes: text::commit_message_text(
                     &raw,
                     &text::comment_prefix(repo.as_ref()),
-                    text::strips_comments(repo.as_ref()),
+                    text::cleanup_mode(repo.as_ref()),
                 ),
                 origin: Origin::Message,
             };
@@ -279,6 +282,7 @@ fn summary(mode: ScanMode, scan: &Scan, loaded: &Loaded, started: Instant) -> Su
         mode,
         commits: s.commits,
         files: s.files,
+        messages: s.messages,
         added_lines: s.added_lines,
         bytes: s.added_bytes,
         rules_loaded: loaded.rules.rules().len(),

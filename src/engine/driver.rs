@@ -36,6 +36,8 @@ pub struct Stats {
     pub added_lines: u64,
     /// Bytes of added lines scanned.
     pub added_bytes: u64,
+    /// Commit and tag messages scanned.
+    pub messages: u64,
     /// Commits walked.
     pub commits: u64,
     /// Submodules passed over.
@@ -52,6 +54,7 @@ impl Stats {
         self.added_lines += o.added_lines;
         self.added_bytes += o.added_bytes;
         self.commits += o.commits;
+        self.messages += o.messages;
         self.submodules += o.submodules;
         self.symlinks += o.symlinks;
         self.merges_skipped += o.merges_skipped;
@@ -110,7 +113,14 @@ struct Worker<'a> {
 impl Sink for Worker<'_> {
     fn unit(&mut self, unit: Unit<'_>) -> Result<()> {
         let path = || String::from_utf8_lossy(unit.path).into_owned();
+        let is_message = matches!(unit.origin, Origin::CommitMessage(_));
         match unit.content {
+            Content::Text { hunks, .. } if is_message => {
+                self.stats.messages += 1;
+                for h in hunks {
+                    self.stats.added_bytes += (h.bytes.end - h.bytes.start) as u64;
+                }
+            }
             Content::Text { bytes, hunks } => {
                 self.stats.files += 1;
                 for h in hunks {
@@ -128,7 +138,7 @@ impl Sink for Worker<'_> {
         }
         self.scanner.scan_unit(&unit)?;
         let commit = match unit.origin {
-            Origin::Commit(n) => Some(n),
+            Origin::Commit(n) | Origin::CommitMessage(n) => Some(n),
             _ => None,
         };
         self.current.findings.extend(

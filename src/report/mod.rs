@@ -108,6 +108,8 @@ pub struct Summary {
     pub commits: u64,
     /// Files with content scanned.
     pub files: u64,
+    /// Commit and tag messages scanned.
+    pub messages: u64,
     /// Added lines scanned.
     pub added_lines: u64,
     /// Bytes scanned.

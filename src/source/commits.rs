@@ -1,8 +1,10 @@
 //! A commit range as a source: what `git rev-list` would list for the same arguments (`A..B`,
 //! `A...B`, `^A`, `B`, `X^!`, `--not`, `--all`, `--branches`, `--tags`, `--remotes`), each
 //! commit diffed against its first parent (a root commit against the empty tree), added
-//! lines only, so a finding names the commit that added it. Merge commits are passed over,
-//! diffed against their first parent, or narrowed to their resolution, as the caller asks.
+//! lines only, so a finding names the commit that added it. Each commit's message is
+//! scanned too (as `<commit message>`), and so is the message of each annotated tag the
+//! range names. Merge commits are passed over, diffed against their first parent, or
+//! narrowed to their resolution, as the caller asks.
 //!
 //! It lists and reads commits; it does not scan them or report.
 
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use git2::{Oid, Repository, Sort};
 
 use crate::error::{Error, Result};
-use crate::input::{CommitInfo, Origin, PassedOver, Reader, Sink, Source};
+use crate::input::{CommitInfo, Content, Hunk, Origin, PassedOver, Reader, Sink, Source, Unit};
 use crate::source::blob::{change_entries, parent_sides, read_entry, tree_diff, Sides};
 
 /// The object id git prints for "no commit" (the old side of a new branch in a push).
@@ -214,6 +216,62 @@ pub enum Merges {
     Resolution,
 }
 
+/// The name findings in a commit message carry.
+pub const MESSAGE_PATH: &str = "<commit message>";
+
+/// One job of a commit source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitJob {
+    /// The commit at this position of the range: its change and its message.
+    Commit(u32),
+    /// An annotated tag: its message.
+    Tag(Oid),
+}
+
+/// Hands `message` over as a unit named `name`, every line added.
+fn message_unit(name: &str, message: &[u8], origin: Origin, sink: &mut dyn Sink) -> Result<()> {
+    let hunks: Vec<Hunk> = Hunk::whole(message).into_iter().collect();
+    sink.unit(Unit {
+        path: name.as_bytes(),
+        content: Content::Text {
+            bytes: message,
+            hunks: &hunks,
+        },
+        origin,
+    })
+}
+
+/// The annotated tags `specs` name: every one under `refs/tags/` for `--tags` and `--all`,
+/// and a single revision that is one. Their messages are scanned with the range.
+pub fn annotated_tags(repo: &Repository, specs: &[impl AsRef<str>]) -> Result<Vec<Oid>> {
+    let mut tags = Vec::new();
+    let mut all = false;
+    for token in specs.iter().flat_map(|s| s.as_ref().split_whitespace()) {
+        if token == "--tags" || token == "--all" || token.starts_with("--tags=") {
+            all = true;
+        } else if !token.starts_with('-') && !token.starts_with('^') && !token.contains("..") {
+            if let Ok(object) = repo.revparse_single(token) {
+                if object.kind() == Some(git2::ObjectType::Tag) {
+                    tags.push(object.id());
+                }
+            }
+        }
+    }
+    if all {
+        let refs = repo
+            .references_glob("refs/tags/*")
+            .map_err(Error::git("listing tags"))?;
+        for r in refs.flatten() {
+            if let Some(id) = r.target() {
+                if repo.find_tag(id).is_ok() && !tags.contains(&id) {
+                    tags.push(id);
+                }
+            }
+        }
+    }
+    Ok(tags)
+}
+
 /// Reads commits of a range through one repository handle.
 pub struct CommitReader {
     repo: Repository,
@@ -222,16 +280,40 @@ pub struct CommitReader {
 }
 
 impl Reader for CommitReader {
-    /// The commit's position in the range.
-    type Job = u32;
+    type Job = CommitJob;
 
-    fn read(&mut self, &n: &u32, sink: &mut dyn Sink) -> Result<()> {
+    fn read(&mut self, job: &CommitJob, sink: &mut dyn Sink) -> Result<()> {
+        let n = match *job {
+            CommitJob::Commit(n) => n,
+            CommitJob::Tag(id) => {
+                let tag = self
+                    .repo
+                    .find_tag(id)
+                    .map_err(Error::git(format!("reading tag {id}")))?;
+                let name = format!(
+                    "<tag message {}>",
+                    String::from_utf8_lossy(tag.name_bytes())
+                );
+                return message_unit(
+                    &name,
+                    tag.message_bytes().unwrap_or_default(),
+                    Origin::Message,
+                    sink,
+                );
+            }
+        };
         let id = self.commits[n as usize];
         let repo = &self.repo;
         sink.commit();
         let commit = repo
             .find_commit(id)
             .map_err(Error::git(format!("reading commit {id}")))?;
+        message_unit(
+            MESSAGE_PATH,
+            commit.message_bytes(),
+            Origin::CommitMessage(n),
+            sink,
+        )?;
         let is_merge = commit.parent_count() > 1;
         if is_merge && self.merges == Merges::Skip {
             sink.passed_over(PassedOver::MergeCommit);
@@ -279,14 +361,19 @@ pub struct CommitSource {
 }
 
 impl CommitSource {
-    /// Commits `commits` (oldest first) of `repo`, and the calling thread's reader.
+    /// Commits `commits` (oldest first) of `repo` and the messages of annotated `tags`, and
+    /// the calling thread's reader.
     pub fn new(
         repo: Repository,
         commits: Vec<Oid>,
+        tags: Vec<Oid>,
         merges: Merges,
-    ) -> (CommitSource, Vec<u32>, CommitReader) {
+    ) -> (CommitSource, Vec<CommitJob>, CommitReader) {
         let commits: Arc<[Oid]> = commits.into();
-        let jobs = (0..commits.len() as u32).collect();
+        let jobs = (0..commits.len() as u32)
+            .map(CommitJob::Commit)
+            .chain(tags.into_iter().map(CommitJob::Tag))
+            .collect();
         let source = CommitSource {
             git_dir: repo.path().to_path_buf(),
             commits: commits.clone(),

@@ -63,6 +63,16 @@ pub fn parse_updates(input: impl BufRead) -> Result<Vec<RefUpdate>> {
     Ok(updates)
 }
 
+/// The annotated tags `updates` push (their messages are scanned with the commits).
+pub fn tags_to_push(repo: &Repository, updates: &[RefUpdate]) -> Vec<Oid> {
+    updates
+        .iter()
+        .filter(|u| !u.local.is_zero() && u.local != u.remote)
+        .filter(|u| repo.find_tag(u.local).is_ok())
+        .map(|u| u.local)
+        .collect()
+}
+
 /// The commits `updates` would send, oldest first, each once.
 pub fn commits_to_push(repo: &Repository, updates: &[RefUpdate]) -> Result<Vec<Oid>> {
     let mut seen = HashSet::new();

@@ -67,11 +67,28 @@ pub fn read_stdin() -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// The commit message git will record from `raw`, with the lines git strips blanked out
-/// (not removed, so line numbers still match the file): when `strip_comments`, lines starting with
-/// `comment` (git's `core.commentChar`, `#` by default), and everything from the scissors
-/// line that `git commit -v` writes above the diff.
-pub fn commit_message_text(raw: &[u8], comment: &[u8], strip_comments: bool) -> Vec<u8> {
+/// What git does to a commit message before recording it, as `commit.cleanup` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cleanup {
+    /// `strip`: comment lines go, and everything from the scissors line.
+    Strip,
+    /// `scissors`: everything from the scissors line goes; comment lines stay.
+    Scissors,
+    /// `whitespace` or `verbatim`: every line stays.
+    KeepAll,
+    /// Unset (`default`): `strip` when the message was edited in an editor, `whitespace`
+    /// for `-m` and `-F`. The editor case is recognised by the notice git writes into the
+    /// message it opens ("Lines starting with '#' will be ignored, and an empty message
+    /// aborts the commit"); without it (or in another language) every line is scanned.
+    /// The block `git commit -v` appends (its scissors line with git's own notice below
+    /// it, then the diff, already scanned as the staged change) is always left out.
+    Default,
+}
+
+/// The commit message git will record from `raw`, with the lines git drops blanked out (not
+/// removed, so line numbers still match the file). `comment` is git's comment prefix
+/// (`core.commentString` / `core.commentChar`, `#` by default).
+pub fn commit_message_text(raw: &[u8], comment: &[u8], cleanup: Cleanup) -> Vec<u8> {
     let comment = if comment.is_empty() {
         b"#" as &[u8]
     } else {
@@ -79,14 +96,39 @@ pub fn commit_message_text(raw: &[u8], comment: &[u8], strip_comments: bool) -> 
     };
     let mut scissors = comment.to_vec();
     scissors.extend_from_slice(b" ------------------------ >8 ------------------------");
+    let lines: Vec<&[u8]> = raw.split_inclusive(|&b| b == b'\n').collect();
+    let editor_notice = |line: &&[u8]| {
+        line.starts_with(comment)
+            && String::from_utf8_lossy(line)
+                .contains("will be ignored, and an empty message aborts the commit")
+    };
+    let cleanup = if cleanup == Cleanup::Default && lines.iter().any(editor_notice) {
+        Cleanup::Strip
+    } else {
+        cleanup
+    };
+    let body = |line: &[u8]| -> Vec<u8> {
+        let b = line.strip_suffix(b"\n").unwrap_or(line);
+        b.strip_suffix(b"\r").unwrap_or(b).to_vec()
+    };
     let mut out = Vec::with_capacity(raw.len());
-    for line in raw.split_inclusive(|&b| b == b'\n') {
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        if body == scissors.as_slice() {
-            break;
+    for (i, line) in lines.iter().enumerate() {
+        if body(line) == scissors {
+            let cut = match cleanup {
+                Cleanup::Strip | Cleanup::Scissors => true,
+                Cleanup::KeepAll => false,
+                // Only git's own `-v` block: the notice it writes right below the line.
+                Cleanup::Default => lines.get(i + 1).is_some_and(|next| {
+                    next.starts_with(comment)
+                        && String::from_utf8_lossy(next)
+                            .contains("Do not modify or remove the line above")
+                }),
+            };
+            if cut {
+                break;
+            }
         }
-        if strip_comments && line.starts_with(comment) {
+        if cleanup == Cleanup::Strip && line.starts_with(comment) {
             if line.ends_with(b"\n") {
                 out.push(b'\n');
             }
@@ -97,18 +139,17 @@ pub fn commit_message_text(raw: &[u8], comment: &[u8], strip_comments: bool) -> 
     out
 }
 
-/// Whether git will strip comment lines from the message, going by `commit.cleanup`:
-/// `strip` does, `verbatim`, `whitespace` and `scissors` do not. Unset (`default`), git strips
-/// them when the message was edited in an editor and keeps them for `-m` and `-F`, which a
-/// hook cannot tell apart; tierzero assumes the editor, the interactive default.
-pub fn strips_comments(repo: Option<&git2::Repository>) -> bool {
+/// The cleanup mode `commit.cleanup` sets in `repo` (see [`Cleanup`]).
+pub fn cleanup_mode(repo: Option<&git2::Repository>) -> Cleanup {
     let mode = repo
         .and_then(|r| r.config().ok())
         .and_then(|c| c.get_string("commit.cleanup").ok());
-    !matches!(
-        mode.as_deref(),
-        Some("verbatim") | Some("whitespace") | Some("scissors")
-    )
+    match mode.as_deref() {
+        Some("strip") => Cleanup::Strip,
+        Some("scissors") => Cleanup::Scissors,
+        Some("verbatim") | Some("whitespace") => Cleanup::KeepAll,
+        _ => Cleanup::Default,
+    }
 }
 
 /// The comment prefix git uses in `repo`: `core.commentString` or `core.commentChar`, `#`
@@ -131,20 +172,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn commit_message_blanks_comments_and_cuts_at_scissors() {
-        let raw = b"Subject\n\n# a comment\nbody\n# ------------------------ >8 ------------------------\ndiff --git a b\n+secret\n";
+    fn commit_message_follows_the_cleanup_mode() {
+        let raw = b"Subject\n\n# a comment\nbody\n# ------------------------ >8 ------------------------\n# Do not modify or remove the line above.\ndiff --git a b\n+secret\n";
         assert_eq!(
-            commit_message_text(raw, b"#", true),
+            commit_message_text(raw, b"#", Cleanup::Strip),
             b"Subject\n\n\nbody\n".to_vec()
         );
         assert_eq!(
-            commit_message_text(b"; note\nx # not a comment\n", b";", true),
+            commit_message_text(b"; note\nx # not a comment\n", b";", Cleanup::Strip),
             b"\nx # not a comment\n".to_vec()
         );
-        // commit.cleanup=verbatim keeps comment lines; the scissors line still ends it.
+        // scissors keeps comment lines and cuts at the line.
         assert_eq!(
-            commit_message_text(raw, b"#", false),
+            commit_message_text(raw, b"#", Cleanup::Scissors),
             b"Subject\n\n# a comment\nbody\n".to_vec()
+        );
+        // verbatim and whitespace keep every line, the scissors line included.
+        assert_eq!(
+            commit_message_text(raw, b"#", Cleanup::KeepAll),
+            raw.to_vec()
+        );
+        // Unset: comment lines are scanned (`-m` keeps them), git's `-v` block is not.
+        assert_eq!(
+            commit_message_text(raw, b"#", Cleanup::Default),
+            b"Subject\n\n# a comment\nbody\n".to_vec()
+        );
+        // An editor session (git's notice is in the file): git strips comment lines.
+        let edited = b"Subject\n# key\n# Please enter the commit message for your changes. Lines starting\n# with '#' will be ignored, and an empty message aborts the commit.\n";
+        assert_eq!(
+            commit_message_text(edited, b"#", Cleanup::Default),
+            b"Subject\n\n\n\n".to_vec()
+        );
+        // A scissors line a user typed (no notice below it) does not hide what follows.
+        let typed = b"x\n# ------------------------ >8 ------------------------\nkey\n";
+        assert_eq!(
+            commit_message_text(typed, b"#", Cleanup::Default),
+            typed.to_vec()
         );
     }
 }

@@ -664,12 +664,15 @@ fn commit_msg_mode_blocks_keys_and_ignores_comment_lines() {
     assert!(stderr.contains("COMMIT_EDITMSG"), "{stderr}");
     assert_no_secret(&stderr, "commit-msg report");
 
-    // The template's comment lines and the `commit -v` diff below the scissors are not
-    // part of the message.
+    // In an editor session (git's notice is in the file) comment lines are stripped, and the
+    // `commit -v` diff below the scissors is not part of the message.
     std::fs::write(
         &msg,
         format!(
-            "Add client\n# key was {}\n# ------------------------ >8 ------------------------\n+{}\n",
+            "Add client\n# key was {}\n# Please enter the commit message for your changes. Lines starting\n\
+             # with '#' will be ignored, and an empty message aborts the commit.\n\
+             # ------------------------ >8 ------------------------\n\
+             # Do not modify or remove the line above.\n+{}\n",
             openai_key(),
             key_line(&openai_key_2())
         ),

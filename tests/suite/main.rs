@@ -20,6 +20,7 @@ mod install;
 mod install_script;
 mod managers;
 mod merge;
+mod messages;
 mod output;
 mod prepush;
 mod rules;
