@@ -281,7 +281,14 @@ pub fn rfc3339(time: git2::Time) -> String {
 
 /// One repository handle per rayon worker: `git2::Repository` is `Send` but not `Sync`.
 fn open_worker(git_dir: &Path) -> Result<Repository> {
-    Repository::open(git_dir).map_err(Error::git(format!(
+    // FROM_ENV: the objects git's environment adds (GIT_OBJECT_DIRECTORY, alternates) are
+    // visible to every thread, as to the main handle.
+    Repository::open_ext(
+        git_dir,
+        RepositoryOpenFlags::FROM_ENV,
+        std::iter::empty::<&Path>(),
+    )
+    .map_err(Error::git(format!(
         "opening {} for a scan thread",
         git_dir.display()
     )))
