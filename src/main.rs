@@ -241,6 +241,14 @@ struct InstallArgs {
     /// .husky/pre-merge-commit) instead of only printing it.
     #[arg(long)]
     husky: bool,
+    /// When lefthook manages the hooks, add tierzero to lefthook-local.yml (this machine's
+    /// lefthook configuration) instead of only printing the lines.
+    #[arg(long)]
+    lefthook: bool,
+    /// When the hooks directory is tracked in git (core.hooksPath = .githooks, committed),
+    /// add tierzero's line to its pre-commit and pre-merge-commit instead of only printing it.
+    #[arg(long)]
+    tracked_hooks: bool,
 }
 
 impl ScanArgs {
@@ -279,6 +287,8 @@ impl InstallArgs {
             template: self.template,
             pre_push: self.pre_push,
             husky: self.husky,
+            lefthook: self.lefthook,
+            tracked_hooks: self.tracked_hooks,
             ..Default::default()
         }
     }
@@ -303,67 +313,13 @@ fn run_scan(args: &ScanArgs) -> Result<i32, Error> {
         commands::scan_staged(&opts)?
     };
     commands::render(&report, &opts)?;
+    tierzero::status::selftest::record_probe(&report);
     let blocked = report.blocking().next().is_some();
     Ok(if blocked && !args.exit_zero {
         EXIT_FOUND
     } else {
         EXIT_CLEAN
     })
-}
-
-fn print_actions(actions: &install::Actions, opts: &InstallOptions) {
-    for notice in &actions.notices {
-        println!("tierzero: {notice}");
-    }
-    if opts.quiet {
-        return;
-    }
-    let prefix = if opts.dry_run {
-        "tierzero (dry run): "
-    } else {
-        "tierzero: "
-    };
-    for line in summarize_actions(&actions.lines) {
-        println!("{prefix}{line}");
-    }
-}
-
-/// Folds per-hook lines that say the same thing about the same directory
-/// (`pre-commit: installed /r/.git/hooks/pre-commit`, `commit-msg: installed …`) into
-/// one line (`installed pre-commit, commit-msg in /r/.git/hooks`), so an install reports
-/// in a line or two; other lines are kept as they are.
-fn summarize_actions(lines: &[String]) -> Vec<String> {
-    const VERBS: &[&str] = &["installed", "updated", "removed", "already installed at"];
-    let mut out: Vec<String> = Vec::new();
-    let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
-    for line in lines {
-        let parsed = line.split_once(": ").and_then(|(hook, rest)| {
-            VERBS.iter().find_map(|verb| {
-                let path = rest.strip_prefix(verb)?.strip_prefix(' ')?;
-                let dir = path.strip_suffix(hook)?.strip_suffix('/')?;
-                Some((
-                    verb.trim_end_matches(" at").to_string(),
-                    dir.to_string(),
-                    hook,
-                ))
-            })
-        });
-        match parsed {
-            Some((verb, dir, hook)) => {
-                match groups.iter_mut().find(|(v, d, _)| *v == verb && *d == dir) {
-                    Some(group) => group.2.push(hook.to_string()),
-                    None => groups.push((verb, dir, vec![hook.to_string()])),
-                }
-            }
-            None => out.push(line.clone()),
-        }
-    }
-    let mut folded: Vec<String> = groups
-        .into_iter()
-        .map(|(verb, dir, hooks)| format!("{verb} {} in {dir}", hooks.join(", ")))
-        .collect();
-    folded.extend(out);
-    folded
 }
 
 fn try_main(cli: Cli) -> Result<i32, Error> {
@@ -373,6 +329,7 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
             "pre-push" => {
                 let report = tierzero::prepush::scan_push(&args, std::io::stdin().lock())?;
                 commands::render(&report, &ScanOptions::default())?;
+                tierzero::status::selftest::record_probe(&report);
                 if report.blocking().next().is_none() {
                     return Ok(EXIT_CLEAN);
                 }
@@ -410,13 +367,17 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
         Command::Install(args) => {
             let opts = args.options();
             let actions = install::install(&opts)?;
-            print_actions(&actions, &opts);
+            for line in actions.render(opts.quiet, opts.dry_run) {
+                println!("{line}");
+            }
             Ok(EXIT_CLEAN)
         }
         Command::Uninstall(args) => {
             let opts = args.options();
             let actions = install::uninstall(&opts)?;
-            print_actions(&actions, &opts);
+            for line in actions.render(opts.quiet, opts.dry_run) {
+                println!("{line}");
+            }
             Ok(EXIT_CLEAN)
         }
         Command::Config(args) => {
@@ -491,7 +452,7 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
         Command::Status => {
             let status = tierzero::status::check()?;
             print!("{}", status.render());
-            Ok(if status.protected {
+            Ok(if status.protected() {
                 EXIT_CLEAN
             } else {
                 EXIT_FOUND
