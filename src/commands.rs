@@ -198,25 +198,24 @@ pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
     // ones; when some have no staged change at all, this is an explicit run over files
     // (`pre-commit run --all-files`), and scanning only the (empty) diff would pass
     // silently: scan the whole staged contents of every file given instead.
+    // Either way only the files named are scanned: the framework's `files`/`exclude`
+    // filters mean what they say, and its batches of names partition the work.
+    let mut named: Option<std::collections::HashSet<Vec<u8>>> = None;
     let whole_files = if opts.paths.is_empty() {
         None
     } else {
         let given = diff::repo_relative_paths(&repo, &opts.paths)?;
         let entries = diff::index_file_entries(&repo, &given)?;
+        named = Some(given.into_iter().collect());
         diff::any_unchanged(&repo, &entries)?.then_some(entries)
     };
+    let is_named = |path: &[u8]| named.as_ref().map_or(true, |n| n.contains(path));
     let mode = if whole_files.is_some() {
         "staged-files"
     } else {
         "staged"
     };
-    let (findings, paths) = if let Some(mut entries) = whole_files {
-        // The staged change is scanned too, so a wrong list of names never hides it; a
-        // file both staged and named is scanned once, whole.
-        let named: std::collections::HashSet<Vec<u8>> =
-            entries.iter().map(|e| e.path.clone()).collect();
-        let staged = diff::staged_entries(&repo, &mut stats)?;
-        entries.extend(staged.into_iter().filter(|e| !named.contains(&e.path)));
+    let (findings, paths) = if let Some(entries) = whole_files {
         let paths = entries
             .iter()
             .map(|e| String::from_utf8_lossy(&e.path).into_owned())
@@ -226,7 +225,8 @@ pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
             paths,
         )
     } else if merge_heads.is_empty() {
-        let entries = diff::staged_entries(&repo, &mut stats)?;
+        let mut entries = diff::staged_entries(&repo, &mut stats)?;
+        entries.retain(|e| is_named(&e.path));
         let paths = entries
             .iter()
             .map(|e| String::from_utf8_lossy(&e.path).into_owned())
@@ -252,6 +252,9 @@ pub fn scan_staged(opts: &ScanOptions) -> Result<Report> {
         let mut scanner = Scanner::new(&loaded.rules, &loaded.suppressor, true);
         let mut paths = Vec::new();
         diff::for_each_resolution_file(&repo, &changes, &theirs, &mut stats, |file| {
+            if !is_named(file.path) {
+                return Ok(());
+            }
             paths.push(String::from_utf8_lossy(file.path).into_owned());
             scanner.scan_file(file)
         })?;
