@@ -274,7 +274,7 @@ pub fn check() -> Result<Status> {
                         path.display()
                     )
                 } else {
-                    if *name == "pre-commit" {
+                    if recorded.is_none() {
                         recorded = install::recorded_binary(&content);
                     }
                     let edited = if install::is_pristine(&content) {
@@ -313,7 +313,18 @@ pub fn check() -> Result<Status> {
             default_hook.display()
         ));
     }
-    describe_binary(&mut status, recorded);
+    match (recorded, owner) {
+        (None, Some(owner)) => match on_path("tierzero") {
+            Some(bin) => status.say(format!(
+                "binary: {owner}'s configuration calls `tierzero` on PATH: {}",
+                bin.display()
+            )),
+            None => status.say(format!(
+                "binary: {owner}'s configuration calls `tierzero` on PATH, and it is not on PATH here"
+            )),
+        },
+        (recorded, _) => describe_binary(&mut status, recorded),
+    }
 
     if let Some(state) = global::load_state()? {
         status.say(format!(

@@ -421,9 +421,35 @@ impl Sandbox {
 
 /// The hook's last `n` output lines, with this run's canary file name and key kept out.
 fn last_lines(bytes: &[u8], n: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
+    let text = strip_escapes(&String::from_utf8_lossy(bytes));
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// `text` without terminal escape sequences (hook managers colour their output) and with
+/// other control characters shown as `·`.
+fn strip_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI: ESC [ parameters final-byte; other escapes: ESC + one character.
+            if chars.next_if_eq(&'[').is_some() {
+                for c in chars.by_ref() {
+                    if ('\u{40}'..='\u{7e}').contains(&c) {
+                        break;
+                    }
+                }
+            } else {
+                chars.next();
+            }
+        } else if c == '\n' || !c.is_control() {
+            out.push(c);
+        } else if c != '\r' {
+            out.push('·');
+        }
+    }
+    out
 }
 
 /// Which hooks to prove: `pre-commit` always; `pre-merge-commit`, `commit-msg` and
@@ -494,5 +520,14 @@ mod tests {
         let re = regex::Regex::new(r"^sk-proj-[A-Za-z0-9_-]{58,74}T3BlbkFJ[A-Za-z0-9_-]{58,74}$")
             .unwrap();
         assert!(re.is_match(&key), "{key}");
+    }
+
+    #[test]
+    fn hook_output_loses_colours() {
+        assert_eq!(
+            strip_escapes("\u{1b}[38;2;56;56;56m╰─╯\u{1b}[m ok\r\n"),
+            "╰─╯ ok\n"
+        );
+        assert_eq!(last_lines(b"a\n\nb\nc\n", 2), "b\nc");
     }
 }
