@@ -70,7 +70,11 @@ pub const ALL_CLIENT_HOOKS: &[&str] = &[
 /// in that directory, so each runs the repository's own hook (git-lfs' `post-checkout`,
 /// a team's `commit-msg`): per-repository hooks keep working. `push-to-checkout` is left
 /// out: its mere presence replaces git's own `receive.denyCurrentBranch=updateInstead`
-/// update, so no pass-through can be equivalent to its absence.
+/// update, so no pass-through can be equivalent to its absence. So are
+/// `reference-transaction` and `post-index-change`: git runs them several times per
+/// command (nine `reference-transaction` runs for one `git checkout`), which made
+/// checkouts several times slower for a hook almost no repository has (`status` warns
+/// when one does).
 pub const PASS_THROUGH_HOOKS: &[&str] = &[
     "applypatch-msg",
     "pre-applypatch",
@@ -85,10 +89,8 @@ pub const PASS_THROUGH_HOOKS: &[&str] = &[
     "post-merge",
     "pre-push",
     "post-rewrite",
-    "reference-transaction",
     "pre-auto-gc",
     "sendemail-validate",
-    "post-index-change",
     "p4-changelist",
     "p4-prepare-changelist",
     "p4-post-changelist",
@@ -220,12 +222,20 @@ pub fn is_pristine(content: &[u8]) -> bool {
         return false;
     };
     let scan: Vec<&str> = scan.split_whitespace().collect();
-    let again = hook_script_with(&binary, &Chain::from_template_value(&chain), &scan);
+    let chain = Chain::from_template_value(&chain);
+    let again = hook_script_with(&binary, &chain, &scan);
     let unsummed = again
         .rsplit_once(CHECKSUM_PREFIX)
         .map_or(again.as_str(), |(a, _)| a);
     unsummed.as_bytes() == content
+        || LEGACY_TEMPLATES
+            .split("@@tierzero-template@@\n")
+            .skip(1)
+            .any(|template| render(template, &binary, &chain, &scan).as_bytes() == content)
 }
+
+/// The templates written before hooks carried a checksum (see `hooks/legacy-templates`).
+const LEGACY_TEMPLATES: &str = include_str!("../hooks/legacy-templates");
 
 /// The unquoted value of the `name'…'` line of one of our scripts.
 fn template_field(content: &[u8], name: &str) -> Option<String> {
@@ -259,18 +269,22 @@ pub fn hook_script(binary: &Path) -> String {
 
 /// Our hook script: runs `binary`, chains as `chain` says, scans in `scan_hooks` only.
 pub fn hook_script_with(binary: &Path, chain: &Chain, scan_hooks: &[&str]) -> String {
-    let mut script = HOOK_TEMPLATE
-        .replace(
-            "@TIERZERO_BIN@",
-            &sh_single_quoted_body(&binary.display().to_string()),
-        )
-        .replace("@CHAIN@", &sh_single_quoted_body(chain.template_value()))
-        .replace("@SCAN_HOOKS@", &scan_hooks.join(" "));
+    let mut script = render(HOOK_TEMPLATE, binary, chain, scan_hooks);
     let sum = sha256_hex(script.as_bytes());
     script.push_str(CHECKSUM_PREFIX);
     script.push_str(&sum);
     script.push('\n');
     script
+}
+
+fn render(template: &str, binary: &Path, chain: &Chain, scan_hooks: &[&str]) -> String {
+    template
+        .replace(
+            "@TIERZERO_BIN@",
+            &sh_single_quoted_body(&binary.display().to_string()),
+        )
+        .replace("@CHAIN@", &sh_single_quoted_body(chain.template_value()))
+        .replace("@SCAN_HOOKS@", &scan_hooks.join(" "))
 }
 
 /// The binary path recorded in one of our hook scripts.
@@ -581,6 +595,13 @@ mod tests {
         let old = script.rsplit_once(CHECKSUM_PREFIX).unwrap().0;
         assert!(is_pristine(old.as_bytes()));
         assert!(!looks_ours(b"#!/bin/sh\nexit 0\n"));
+        // Written by an older tierzero, untouched: not an edit.
+        let template = LEGACY_TEMPLATES
+            .split("@@tierzero-template@@\n")
+            .nth(1)
+            .unwrap();
+        let old = render(template, Path::new("/t"), &Chain::Sibling, SCAN_HOOKS);
+        assert!(is_ours(old.as_bytes()) && is_pristine(old.as_bytes()));
     }
 
     #[test]

@@ -96,7 +96,7 @@ fn render_proof(proof: &Proof) -> String {
             )
         }
         Outcome::Accepted { .. } if proof.hook_file.is_none() => format!(
-            "self-test {}: canary key ACCEPTED: there is no {} hook, so git ran nothing",
+            "self-test {}: canary key ACCEPTED: git runs no {} hook here (none, or not executable)",
             proof.hook, proof.hook
         ),
         Outcome::Accepted { output } => format!(
@@ -258,6 +258,20 @@ pub fn check() -> Result<Status> {
     if managed_global {
         status.say("global install: core.hooksPath points at tierzero's managed directory; it also runs this repository's own .git/hooks");
     }
+    if managed_global {
+        for name in install::ALL_CLIENT_HOOKS
+            .iter()
+            .filter(|n| !install::PASS_THROUGH_HOOKS.contains(n))
+        {
+            let own = layout.default_hooks_dir().join(name);
+            if is_executable(&own) {
+                status.say(format!(
+                    "warning: {} does not run under the global install (tierzero passes only the other hooks through); run `tierzero install` in this repository with `git config core.hooksPath .git/hooks`",
+                    own.display()
+                ));
+            }
+        }
+    }
     let mut recorded = None;
     for name in install::SCAN_HOOKS {
         let path = dir.join(name);
@@ -382,7 +396,7 @@ fn explain(
         let hook = &proof.hook;
         let reason = match (&proof.outcome, &proof.hook_file) {
             (Outcome::Accepted { .. }, None) => format!(
-                "git runs no {hook} hook in {}, so a key would be committed",
+                "git runs no {hook} hook from {} (none there, or not executable), so a key would be committed",
                 layout.hooks_dir.display()
             ),
             (Outcome::Accepted { .. }, Some(file)) => format!(
@@ -398,8 +412,22 @@ fn explain(
                 format!("the {hook} self-test did not show tierzero refusing the canary")
             }
         };
+        let tierzero_error = match &proof.outcome {
+            Outcome::RefusedOtherwise { output, .. } => output
+                .lines()
+                .find(|l| l.starts_with("tierzero: error:"))
+                .map(str::to_string),
+            _ => None,
+        };
+        let reason = match &tierzero_error {
+            Some(line) => format!("tierzero failed in the {hook} hook instead of scanning ({line}), so every commit is refused, clean or not"),
+            None => reason,
+        };
         status.reasons.push(reason);
-        let fix = if skip {
+        let fix = if tierzero_error.is_some() {
+            "solve the error above (until then only `git commit --no-verify` commits, unscanned)"
+                .to_string()
+        } else if skip {
             "unset TIERZERO_SKIP (it makes every hook skip the scan)".to_string()
         } else if hook != "pre-commit" {
             format!(

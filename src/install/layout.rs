@@ -154,7 +154,9 @@ impl Layout {
         }
         let out = git_in(dir, &args)?;
         let lines = stdout_lines(&out);
-        if !out.status.success() || lines.len() < args.len() - 4 {
+        // One line per query: the arguments after `rev-parse --path-format=absolute`,
+        // `--git-path hooks` counting once.
+        if !out.status.success() || lines.len() < args.len() - 3 {
             return Err(Error::Install(format!(
                 "git rev-parse could not describe this repository: {}",
                 first_stderr_line(&out)

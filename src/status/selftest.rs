@@ -377,8 +377,15 @@ impl Sandbox {
             }
         };
         let elapsed = started.elapsed();
-        let output = last_lines(&fs::read(&log).unwrap_or_default(), 6);
-        let hook_file = Some(self.layout.hooks_dir.join(hook)).filter(|p| p.exists());
+        let raw = fs::read(&log).unwrap_or_default();
+        if !status.success() && memchr::memmem::find(&raw, b"is not a git command").is_some() {
+            return Err(Error::Install(
+                "status self-test: this git has no `git hook run` (git 2.36 or later is needed to prove the hooks)".into(),
+            ));
+        }
+        let output = last_lines(&raw, 6);
+        // git skips a hook file that is not executable (with a hint): it runs nothing.
+        let hook_file = Some(self.layout.hooks_dir.join(hook)).filter(|p| is_executable(p));
         let refusal = fs::read_to_string(self.probe())
             .unwrap_or_default()
             .lines()
@@ -417,6 +424,17 @@ impl Sandbox {
             elapsed,
         })
     }
+}
+
+#[cfg(unix)]
+fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &std::path::Path) -> bool {
+    path.is_file()
 }
 
 /// The hook's last `n` output lines, with this run's canary file name and key kept out.
