@@ -31,6 +31,9 @@ pub struct Status {
     pub reasons: Vec<String>,
     /// What to do about it.
     pub fixes: Vec<String>,
+    /// Problems that refuse every commit whatever the self-test showed (the index of this
+    /// repository cannot be read).
+    pub blocking: Vec<String>,
 }
 
 impl Status {
@@ -40,7 +43,9 @@ impl Status {
 
     /// Whether tierzero refused the canary in every hook tested (at least `pre-commit`).
     pub fn protected(&self) -> bool {
-        !self.proofs.is_empty() && self.proofs.iter().all(Proof::refused)
+        !self.proofs.is_empty()
+            && self.proofs.iter().all(Proof::refused)
+            && self.blocking.is_empty()
     }
 
     /// The report: one `label: value` line per fact, the self-test, then the verdict.
@@ -58,7 +63,7 @@ impl Status {
             return out;
         }
         out.push_str("protected: NO\n");
-        for reason in &self.reasons {
+        for reason in self.blocking.iter().chain(&self.reasons) {
             let _ = writeln!(out, "reason: {reason}");
         }
         for fix in &self.fixes {
@@ -327,6 +332,7 @@ pub fn check() -> Result<Status> {
             default_hook.display()
         ));
     }
+    let recorded_for_probe = recorded.clone();
     match (recorded, owner) {
         (None, Some(owner)) => match on_path("tierzero") {
             Some(bin) => status.say(format!(
@@ -374,8 +380,62 @@ pub fn check() -> Result<Status> {
 
     let hooks = selftest::hooks_to_prove(&layout);
     status.proofs = selftest::prove(&layout, &hooks)?;
+    // The canary's index is a plain one; a split or sparse index of the user's is read
+    // only by real commits: check that the binary can read it (read-only, nothing
+    // printed), or every commit is refused.
+    if uses_split_or_sparse_index(&layout) {
+        let binary = recorded_for_probe.or_else(|| install::current_binary().ok());
+        if let Some(binary) = binary {
+            let out = Command::new(&binary)
+                .args(["scan", "--staged", "--format", "json", "--output"])
+                .arg(null_device())
+                .output();
+            if let Ok(out) = out {
+                if out.status.code() == Some(2) {
+                    let err = String::from_utf8_lossy(&out.stderr);
+                    let line = err
+                        .lines()
+                        .find(|l| l.starts_with("tierzero:"))
+                        .unwrap_or("")
+                        .trim()
+                        .to_string();
+                    status.blocking.push(format!(
+                        "{} cannot read this repository's index, so every commit is refused ({line})",
+                        binary.display()
+                    ));
+                    status.fixes.push("solve the error above (until then only `git commit --no-verify` commits, unscanned)".into());
+                }
+            }
+        }
+    }
     explain(&mut status, &layout, !tracked.is_empty(), manager_fix, skip);
     Ok(status)
+}
+
+/// Whether git keeps this repository's index split (`core.splitIndex`, shared index
+/// files) or sparse (`index.sparse`), formats the canary's temporary index does not use.
+fn uses_split_or_sparse_index(layout: &Layout) -> bool {
+    let setting = |key: &str| {
+        crate::install::layout::git_in(
+            layout.root.as_deref(),
+            &["config", "--type=bool", "--get", key],
+        )
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "true")
+    };
+    let shared = std::fs::read_dir(&layout.git_dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("sharedindex."))
+    });
+    shared || setting("core.splitIndex") || setting("index.sparse")
+}
+
+fn null_device() -> &'static str {
+    if cfg!(windows) {
+        "NUL"
+    } else {
+        "/dev/null"
+    }
 }
 
 /// The reasons and fixes for each hook that did not refuse the canary.

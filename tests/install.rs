@@ -1122,3 +1122,33 @@ fn global_install_keeps_a_repositorys_git_lfs_hooks_working() {
     let uploaded = snapshot(&remote.join("lfs/objects"));
     assert_eq!(uploaded.len(), 1, "{uploaded:?}");
 }
+
+#[test]
+fn split_and_sparse_indexes_status_agrees_with_a_clean_commit() {
+    for layout in ["split", "sparse"] {
+        let sb = Sandbox::new();
+        let repo = sb.repo("r");
+        repo.stage("a.txt", "one\n");
+        repo.stage("dir/b.txt", "two\n");
+        repo.commit_setup("base");
+        if layout == "split" {
+            repo.git(&["config", "core.splitIndex", "true"]);
+            repo.git(&["update-index", "--split-index"]);
+        } else {
+            repo.git(&["sparse-checkout", "set", "--sparse-index", "dir"]);
+        }
+        ok(repo.run(&["install"]));
+        let (code, st) = status(&repo);
+        repo.stage("dir/c.txt", "fine\n");
+        let (committed, out) = repo.commit(&[]);
+        assert_eq!(
+            code == 0,
+            committed,
+            "{layout}: status said {code}, a clean commit {}: {st}\n{out}",
+            if committed { "went in" } else { "was refused" }
+        );
+        if !committed {
+            assert!(st.contains("cannot read this repository's index"), "{st}");
+        }
+    }
+}
