@@ -23,6 +23,11 @@ Options:
   --pre-push     Also install a pre-push hook that scans the commits being pushed.
   --husky        If husky manages the hooks, add tierzero's line to .husky/pre-commit
                  instead of only printing it.
+  --lefthook     If lefthook manages the hooks, add tierzero to lefthook-local.yml
+                 (this machine's lefthook configuration) instead of only printing it.
+  --tracked-hooks
+                 If the hooks directory is committed (core.hooksPath = .githooks), add
+                 tierzero's line to its pre-commit instead of only printing it.
   --force        Replace an existing foreign hook (backed up to <hook>.tierzero-backup)
                  instead of chaining it (the default keeps it as <hook>.tierzero-prev
                  and runs it first).
@@ -62,6 +67,8 @@ while [ $# -gt 0 ]; do
     --template) hook_args="$hook_args --template" ;;
     --pre-push) hook_args="$hook_args --pre-push" ;;
     --husky) hook_args="$hook_args --husky" ;;
+    --lefthook) hook_args="$hook_args --lefthook" ;;
+    --tracked-hooks) hook_args="$hook_args --tracked-hooks" ;;
     --force) hook_args="$hook_args --force" ;;
     --no-hooks) hooks=0 ;;
     --dry-run) dry_run=1; hook_args="$hook_args --dry-run" ;;

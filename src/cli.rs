@@ -265,6 +265,14 @@ pub struct InstallArgs {
     /// .husky/pre-merge-commit) instead of only printing it.
     #[arg(long)]
     pub husky: bool,
+    /// When lefthook manages the hooks, add tierzero to lefthook-local.yml (this machine's
+    /// lefthook configuration) instead of only printing the lines.
+    #[arg(long)]
+    pub lefthook: bool,
+    /// When the hooks directory is tracked in git (core.hooksPath = .githooks, committed),
+    /// add tierzero's line to its pre-commit and pre-merge-commit instead of only printing it.
+    #[arg(long)]
+    pub tracked_hooks: bool,
 }
 
 const UNINSTALL_HELP: &str = "\
@@ -306,6 +314,8 @@ impl InstallArgs {
             template: self.template,
             pre_push: self.pre_push,
             husky: self.husky,
+            lefthook: self.lefthook,
+            tracked_hooks: self.tracked_hooks,
             ..Default::default()
         }
     }

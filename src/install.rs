@@ -1,19 +1,27 @@
 //! Installing and removing tierzero's git hooks without ever losing someone else's.
 //!
-//! This module owns finding the hooks directory git really uses (`core.hooksPath`, the
-//! common dir of linked worktrees), writing our hook script with the absolute path of the
-//! binary recorded in it, chaining a foreign hook that was already there (moved aside to
-//! `<hook>.tierzero-prev`, run first by our script), and undoing all of it byte for byte.
-//! Hook managers that own the hooks directory (pre-commit, lefthook, husky) are left alone
-//! (see [`managers`]); machine-wide installs live in [`global`]. It does not scan anything.
+//! This module owns writing our hook script where git really runs hooks (asked of git
+//! itself, see [`layout`]), with the absolute path of the binary recorded in it; chaining a
+//! foreign hook that was already there (moved aside to `<hook>.tierzero-prev`, run first by
+//! our script); keeping a hand-edited copy of our own hook (`<hook>.tierzero-edited`)
+//! before replacing or removing it; and undoing all of it byte for byte. Hook managers
+//! (pre-commit, lefthook, husky) and hooks directories tracked in git are never rewritten
+//! (see [`managers`], [`tracked`]); machine-wide installs live in [`global`]. It does not
+//! scan anything and does not print.
 
+pub mod actions;
 pub mod global;
+pub mod layout;
 pub mod managers;
+pub mod tracked;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use git2::Repository;
+use sha2::{Digest, Sha256};
+
+pub use actions::{Action, Actions, HookVerb};
+pub use layout::Layout;
 
 use crate::error::{Error, Result};
 
@@ -45,9 +53,8 @@ pub const SCAN_HOOKS: &[&str] = &[
     "pre-push",
 ];
 
-/// Client-side hooks git looks up in the hooks directory. A global `core.hooksPath` makes
-/// git look only there, so the managed directory carries a pass-through for each of these
-/// that runs the repository's own hook: per-repo hooks keep working.
+/// Every client-side hook name git looks up in the hooks directory (and that an older
+/// global install may have written).
 pub const ALL_CLIENT_HOOKS: &[&str] = &[
     "applypatch-msg",
     "pre-applypatch",
@@ -73,11 +80,49 @@ pub const ALL_CLIENT_HOOKS: &[&str] = &[
     "p4-pre-submit",
 ];
 
+/// The hooks a global `core.hooksPath` install writes a pass-through for. git looks only
+/// in that directory, so each runs the repository's own hook (git-lfs' `post-checkout`,
+/// a team's `commit-msg`): per-repository hooks keep working. `push-to-checkout` is left
+/// out: its mere presence replaces git's own `receive.denyCurrentBranch=updateInstead`
+/// update, so no pass-through can be equivalent to its absence. So are
+/// `reference-transaction` and `post-index-change`: git runs them several times per
+/// command (nine `reference-transaction` runs for one `git checkout`), which made
+/// checkouts several times slower for a hook almost no repository has (`status` warns
+/// when one does).
+pub const PASS_THROUGH_HOOKS: &[&str] = &[
+    "applypatch-msg",
+    "pre-applypatch",
+    "post-applypatch",
+    "pre-commit",
+    "pre-merge-commit",
+    "prepare-commit-msg",
+    "commit-msg",
+    "post-commit",
+    "pre-rebase",
+    "post-checkout",
+    "post-merge",
+    "pre-push",
+    "post-rewrite",
+    "pre-auto-gc",
+    "sendemail-validate",
+    "p4-changelist",
+    "p4-prepare-changelist",
+    "p4-post-changelist",
+    "p4-pre-submit",
+];
+
 /// Suffix of a foreign hook moved aside and chained.
 pub const PREV_SUFFIX: &str = ".tierzero-prev";
 
 /// Suffix of a foreign hook replaced with `--force` (kept, not run).
 pub const BACKUP_SUFFIX: &str = ".tierzero-backup";
+
+/// Suffix of our own hook as someone edited it, kept when tierzero replaces or removes it.
+pub const EDITED_SUFFIX: &str = ".tierzero-edited";
+
+/// The last line of every hook script we write: the SHA-256 of everything before it, so
+/// a hand edit is recognised whatever tierzero version wrote the file.
+const CHECKSUM_PREFIX: &str = "# tierzero-checksum: ";
 
 /// Installer choices.
 #[derive(Clone, Debug, Default)]
@@ -97,6 +142,13 @@ pub struct InstallOptions {
     /// When husky owns the hooks, add tierzero's line to `.husky/pre-commit` (and
     /// `.husky/pre-merge-commit`) instead of only printing it.
     pub husky: bool,
+    /// When lefthook owns the hooks, add tierzero to `lefthook-local.yml` (this machine's
+    /// lefthook configuration) instead of only printing the lines.
+    pub lefthook: bool,
+    /// When the hooks directory is tracked in git (`core.hooksPath = .githooks`,
+    /// committed), add tierzero's line to its `pre-commit` and `pre-merge-commit` instead
+    /// of only printing it.
+    pub tracked_hooks: bool,
     /// Machine-wide install instead of the current repository.
     pub global: bool,
     /// With `global`: use `init.templateDir` (new repositories only) instead of
@@ -121,27 +173,6 @@ impl InstallOptions {
     }
 }
 
-/// What an install or uninstall did (or would do), one line per action.
-#[derive(Debug, Default)]
-pub struct Actions {
-    /// Human-readable lines.
-    pub lines: Vec<String>,
-    /// Lines that must be shown even with `--quiet`: the user has to act on them (a hook
-    /// manager's snippet).
-    pub notices: Vec<String>,
-}
-
-impl Actions {
-    fn say(&mut self, line: String) {
-        self.lines.push(line);
-    }
-
-    fn extend(&mut self, other: Actions) {
-        self.lines.extend(other.lines);
-        self.notices.extend(other.notices);
-    }
-}
-
 /// Which hook our script runs before scanning (the `@CHAIN@` of the template).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Chain {
@@ -153,7 +184,25 @@ pub enum Chain {
     Dir(String),
 }
 
-/// Returns true if and only if `content` is a hook script written by tierzero.
+impl Chain {
+    fn template_value(&self) -> &str {
+        match self {
+            Chain::Sibling => "",
+            Chain::RepoHooks => "repo",
+            Chain::Dir(dir) => dir,
+        }
+    }
+
+    fn from_template_value(value: &str) -> Chain {
+        match value {
+            "" => Chain::Sibling,
+            "repo" => Chain::RepoHooks,
+            dir => Chain::Dir(dir.to_string()),
+        }
+    }
+}
+
+/// Returns true if and only if `content` carries tierzero's marker line.
 pub fn is_ours(content: &[u8]) -> bool {
     content
         .split(|&b| b == b'\n')
@@ -161,42 +210,57 @@ pub fn is_ours(content: &[u8]) -> bool {
         .any(|line| memchr::memmem::find(line, MARKER.as_bytes()).is_some())
 }
 
-fn refuse_bare(repo: &Repository) -> Result<()> {
-    if repo.is_bare() {
-        return Err(Error::Install(
-            "this is a bare repository: commits are not made here, so there is no pre-commit hook to install \
-             (scan pushes in CI with `tierzero scan --range` instead)"
-                .into(),
-        ));
-    }
-    Ok(())
+/// Whether `content` is one of our hook scripts, even one whose marker line was edited
+/// away: it still records our binary and our list of scanning hooks.
+pub fn looks_ours(content: &[u8]) -> bool {
+    is_ours(content)
+        || (recorded_binary(content).is_some() && template_field(content, "scan_hooks='").is_some())
 }
 
-/// The raw `core.hooksPath` value in effect for `repo`, if any.
-pub fn hooks_path_setting(repo: &Repository) -> Result<Option<PathBuf>> {
-    let config = repo
-        .config()
-        .map_err(Error::git("reading git configuration"))?;
-    match config.get_path("core.hooksPath") {
-        Ok(path) if !path.as_os_str().is_empty() => Ok(Some(path)),
-        _ => Ok(None),
+/// Whether `content` is exactly as tierzero wrote it (no hand edits since).
+pub fn is_pristine(content: &[u8]) -> bool {
+    let trimmed = content.strip_suffix(b"\n").unwrap_or(content);
+    let body_end = memchr::memrchr(b'\n', trimmed).map_or(0, |i| i + 1);
+    if let Some(sum) = trimmed[body_end..].strip_prefix(CHECKSUM_PREFIX.as_bytes()) {
+        return sha256_hex(&content[..body_end]).as_bytes() == sum;
     }
+    // Written before checksums: pristine when it is what this template would write.
+    let (Some(binary), Some(chain), Some(scan)) = (
+        recorded_binary(content),
+        template_field(content, "chain='"),
+        template_field(content, "scan_hooks='"),
+    ) else {
+        return false;
+    };
+    let scan: Vec<&str> = scan.split_whitespace().collect();
+    let chain = Chain::from_template_value(&chain);
+    let again = hook_script_with(&binary, &chain, &scan);
+    let unsummed = again
+        .rsplit_once(CHECKSUM_PREFIX)
+        .map_or(again.as_str(), |(a, _)| a);
+    unsummed.as_bytes() == content
+        || LEGACY_TEMPLATES
+            .split("@@tierzero-template@@\n")
+            .skip(1)
+            .any(|template| render(template, &binary, &chain, &scan).as_bytes() == content)
 }
 
-/// The hooks directory git uses for `repo`: `core.hooksPath` when set (relative to the
-/// worktree root, `~/` expanded), else `<common dir>/hooks` (shared by linked worktrees).
-/// A bare repository is refused: nothing is committed there.
-pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
-    refuse_bare(repo)?;
-    if let Some(path) = hooks_path_setting(repo)? {
-        if path.is_absolute() {
-            return Ok(path);
-        }
-        // git runs hooks from the worktree root, so that is what a relative path means.
-        let root = repo.workdir().unwrap_or_else(|| repo.path());
-        return Ok(root.join(path));
-    }
-    Ok(repo.commondir().join("hooks"))
+/// The templates written before hooks carried a checksum (see `hooks/legacy-templates`).
+const LEGACY_TEMPLATES: &str = include_str!("../hooks/legacy-templates");
+
+/// The unquoted value of the `name'…'` line of one of our scripts.
+fn template_field(content: &[u8], name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(content);
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    let body = line.strip_prefix(name)?.strip_suffix('\'')?;
+    Some(body.replace(r"'\''", "'"))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The binary path to record in hooks: the running executable, canonicalised.
@@ -216,38 +280,34 @@ pub fn hook_script(binary: &Path) -> String {
 
 /// Our hook script: runs `binary`, chains as `chain` says, scans in `scan_hooks` only.
 pub fn hook_script_with(binary: &Path, chain: &Chain, scan_hooks: &[&str]) -> String {
-    let chain = match chain {
-        Chain::Sibling => String::new(),
-        Chain::RepoHooks => "repo".to_string(),
-        Chain::Dir(dir) => dir.clone(),
-    };
-    HOOK_TEMPLATE
+    let mut script = render(HOOK_TEMPLATE, binary, chain, scan_hooks);
+    let sum = sha256_hex(script.as_bytes());
+    script.push_str(CHECKSUM_PREFIX);
+    script.push_str(&sum);
+    script.push('\n');
+    script
+}
+
+fn render(template: &str, binary: &Path, chain: &Chain, scan_hooks: &[&str]) -> String {
+    template
         .replace(
             "@TIERZERO_BIN@",
             &sh_single_quoted_body(&binary.display().to_string()),
         )
-        .replace("@CHAIN@", &sh_single_quoted_body(&chain))
+        .replace("@CHAIN@", &sh_single_quoted_body(chain.template_value()))
         .replace("@SCAN_HOOKS@", &scan_hooks.join(" "))
 }
 
 /// The binary path recorded in one of our hook scripts.
 pub fn recorded_binary(script: &[u8]) -> Option<PathBuf> {
-    let text = String::from_utf8_lossy(script);
-    let line = text.lines().find(|l| l.starts_with("TIERZERO_BIN='"))?;
-    let body = line.strip_prefix("TIERZERO_BIN='")?.strip_suffix('\'')?;
-    Some(PathBuf::from(body.replace(r"'\''", "'")))
+    template_field(script, "TIERZERO_BIN='").map(PathBuf::from)
 }
 
 /// Whether one of our hook scripts, installed as `name`, scans (rather than only running
 /// the repository's own hook).
 pub fn scans_as(script: &[u8], name: &str) -> bool {
-    let text = String::from_utf8_lossy(script);
-    text.lines()
-        .find_map(|l| l.strip_prefix("scan_hooks='"))
-        .is_some_and(|list| {
-            list.split_whitespace()
-                .any(|h| h.trim_end_matches('\'') == name)
-        })
+    template_field(script, "scan_hooks='")
+        .is_some_and(|list| list.split_whitespace().any(|h| h == name))
 }
 
 /// Whether something (a file, a symlink, even a dangling one) is at `path`.
@@ -295,6 +355,32 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// A free name for keeping the hand-edited `path`: `<hook>.tierzero-edited`, else
+/// `<hook>.tierzero-edited.2`, `.3`, …: an earlier kept edit is never overwritten.
+fn edited_backup_path(path: &Path) -> PathBuf {
+    let first = sibling(path, EDITED_SUFFIX);
+    if !occupied(&first) {
+        return first;
+    }
+    (2..)
+        .map(|n| sibling(path, &format!("{EDITED_SUFFIX}.{n}")))
+        .find(|p| !occupied(p))
+        .unwrap_or(first)
+}
+
+/// Moves our hand-edited hook at `path` aside (kept, not run) and says where.
+fn keep_edits(name: &str, path: &Path, opts: &InstallOptions, actions: &mut Actions) -> Result<()> {
+    let backup = edited_backup_path(path);
+    if !opts.dry_run {
+        fs::rename(path, &backup).map_err(Error::io(path))?;
+    }
+    actions.push(Action::EditsKept {
+        hook: name.to_string(),
+        backup,
+    });
+    Ok(())
+}
+
 /// Installs tierzero's per-repository hooks into `dir`.
 pub fn install_into(dir: &Path, opts: &InstallOptions) -> Result<Actions> {
     let binary = opts.binary()?;
@@ -302,7 +388,8 @@ pub fn install_into(dir: &Path, opts: &InstallOptions) -> Result<Actions> {
     write_hooks(dir, &opts.hook_names(), &script, opts)
 }
 
-/// Writes `script` as each of `names` in `dir`, chaining or backing up foreign hooks.
+/// Writes `script` as each of `names` in `dir`, chaining or backing up foreign hooks and
+/// keeping hand edits of ours.
 fn write_hooks(
     dir: &Path,
     names: &[String],
@@ -311,7 +398,7 @@ fn write_hooks(
 ) -> Result<Actions> {
     let mut actions = Actions::default();
     if !dir.exists() {
-        actions.say(format!("create {}", dir.display()));
+        actions.push(Action::CreateDir(dir.to_path_buf()));
         if !opts.dry_run {
             fs::create_dir_all(dir).map_err(Error::io(dir))?;
         }
@@ -320,12 +407,23 @@ fn write_hooks(
         let path = dir.join(name);
         let prev = sibling(&path, PREV_SUFFIX);
         match read_if_exists(&path)? {
-            Some(existing) if is_ours(&existing) => {
+            Some(existing) if looks_ours(&existing) => {
                 if existing == script.as_bytes() {
-                    actions.say(format!("{name}: already installed at {}", path.display()));
+                    actions.push(Action::Hook {
+                        verb: HookVerb::AlreadyInstalled,
+                        hook: name.clone(),
+                        path,
+                    });
                     continue;
                 }
-                actions.say(format!("{name}: updated {}", path.display()));
+                if !is_pristine(&existing) {
+                    keep_edits(name, &path, opts, &mut actions)?;
+                }
+                actions.push(Action::Hook {
+                    verb: HookVerb::Updated,
+                    hook: name.clone(),
+                    path: path.clone(),
+                });
             }
             Some(_) if opts.force => {
                 let backup = sibling(&path, BACKUP_SUFFIX);
@@ -335,13 +433,13 @@ fn write_hooks(
                         backup.display()
                     )));
                 }
-                actions.say(format!(
-                    "{name}: replaced the existing hook (backed up to {}, not run)",
-                    backup.display()
-                ));
                 if !opts.dry_run {
                     fs::rename(&path, &backup).map_err(Error::io(&path))?;
                 }
+                actions.push(Action::Replaced {
+                    hook: name.clone(),
+                    backup,
+                });
             }
             Some(_) => {
                 if occupied(&prev) {
@@ -352,16 +450,20 @@ fn write_hooks(
                         prev.display()
                     )));
                 }
-                actions.say(format!(
-                    "{name}: kept the existing hook as {} (tierzero runs it first)",
-                    prev.display()
-                ));
                 if !opts.dry_run {
                     // A rename keeps the bytes, the mode bits and a symlink as they are.
                     fs::rename(&path, &prev).map_err(Error::io(&path))?;
                 }
+                actions.push(Action::Chained {
+                    hook: name.clone(),
+                    prev,
+                });
             }
-            None => actions.say(format!("{name}: installed {}", path.display())),
+            None => actions.push(Action::Hook {
+                verb: HookVerb::Installed,
+                hook: name.clone(),
+                path: path.clone(),
+            }),
         }
         if !opts.dry_run {
             write_executable(&path, script)?;
@@ -370,90 +472,86 @@ fn write_hooks(
     Ok(actions)
 }
 
-/// Removes tierzero's hooks from `dir`, restoring chained or backed-up hooks exactly.
-/// Looks at every hook name in `names`; files that are not ours are left alone.
+/// Removes tierzero's hooks from `dir`, restoring chained or backed-up hooks exactly and
+/// keeping a hand-edited hook of ours (moved to `<hook>.tierzero-edited`). Looks at every
+/// hook name in `names`; files that are not ours are left alone.
 pub fn uninstall_from(dir: &Path, names: &[&str], opts: &InstallOptions) -> Result<Actions> {
     let mut actions = Actions::default();
-    let mut removed_any = false;
     for name in names {
         let path = dir.join(name);
         let prev = sibling(&path, PREV_SUFFIX);
         let backup = sibling(&path, BACKUP_SUFFIX);
         match read_if_exists(&path)? {
-            Some(existing) if is_ours(&existing) => {
-                removed_any = true;
-                if !opts.dry_run {
-                    fs::remove_file(&path).map_err(Error::io(&path))?;
+            Some(existing) if looks_ours(&existing) => {
+                if is_pristine(&existing) {
+                    if !opts.dry_run {
+                        fs::remove_file(&path).map_err(Error::io(&path))?;
+                    }
+                } else {
+                    keep_edits(name, &path, opts, &mut actions)?;
                 }
                 let restore = [&prev, &backup].into_iter().find(|p| occupied(p));
                 match restore {
                     Some(from) => {
-                        actions.say(format!(
-                            "{name}: removed tierzero's hook and restored the previous one from {}",
-                            from.display()
-                        ));
                         if !opts.dry_run {
                             // A rename keeps the bytes and the mode bits exactly.
                             fs::rename(from, &path).map_err(Error::io(from))?;
                         }
+                        actions.push(Action::Restored {
+                            hook: name.to_string(),
+                            from: from.clone(),
+                        });
                     }
-                    None => actions.say(format!("{name}: removed {}", path.display())),
+                    None => actions.push(Action::Hook {
+                        verb: HookVerb::Removed,
+                        hook: name.to_string(),
+                        path,
+                    }),
                 }
             }
-            Some(_) if DEFAULT_HOOKS.contains(name) => actions.say(format!(
-                "{name}: {} is not tierzero's; left as it is",
-                path.display()
-            )),
+            Some(_) if DEFAULT_HOOKS.contains(name) => actions.push(Action::NotOurs {
+                hook: name.to_string(),
+                path,
+            }),
             _ => {}
         }
     }
-    if !removed_any && actions.lines.is_empty() {
-        actions.say(format!("no tierzero hooks in {}", dir.display()));
+    if actions.done.is_empty() {
+        actions.push(Action::NothingIn(dir.to_path_buf()));
     }
     Ok(actions)
 }
 
 /// Installs into the current repository's hooks directory (or machine-wide with
-/// `opts.global`). When a hook manager owns the hooks, prints its snippet instead.
+/// `opts.global`). When a hook manager owns the hooks, or the hooks directory is tracked
+/// in git, prints the lines to add instead (or adds them, with the explicit flag).
 pub fn install(opts: &InstallOptions) -> Result<Actions> {
     if opts.global {
         return global::install(opts);
     }
-    let repo = crate::source::repo::open_repository()?;
-    let dir = hooks_dir(&repo)?;
-    if let Some(owner) = managers::detect(&repo, &dir)? {
-        return managers::install(&repo, owner, opts);
+    let layout = Layout::discover()?;
+    layout.require_worktree()?;
+    let dir = &layout.hooks_dir;
+    if let Some(owner) = managers::detect(&layout)? {
+        return managers::install(&layout, owner, opts);
     }
-    if let Some(managed) = global::managed_hooks_dir_in_use(&dir)? {
+    if let Some(managed) = global::managed_hooks_dir_in_use(dir)? {
         let mut actions = Actions::default();
-        actions.say(format!(
-            "this repository is already protected by the global install (core.hooksPath = {}); nothing to do",
-            managed.display()
-        ));
+        actions.push(Action::CoveredByGlobal(managed));
         return Ok(actions);
     }
-    let mut actions = Actions::default();
-    if hooks_path_setting(&repo)?.is_some() {
-        let config = repo
-            .config()
-            .map_err(Error::git("reading git configuration"))?;
-        let global = config.get_entry("core.hooksPath").is_ok_and(|e| {
-            matches!(
-                e.level(),
-                git2::ConfigLevel::Global | git2::ConfigLevel::XDG | git2::ConfigLevel::System
-            )
-        });
-        actions.say(format!(
-            "core.hooksPath is set{}: git runs hooks from {}, so tierzero installs there",
-            if global {
-                " in your global config (so this affects every repository that uses it)"
-            } else {
-                ""
-            },
-            dir.display()
-        ));
+    let tracked_files = layout.tracked_files_under(dir)?;
+    if !tracked_files.is_empty() {
+        return tracked::install(&layout, &tracked_files, opts);
     }
-    actions.extend(install_into(&dir, opts)?);
+    let mut actions = Actions::default();
+    if let Some(setting) = &layout.hooks_path {
+        actions.push(Action::HooksPathIsSet {
+            dir: dir.clone(),
+            machine_wide: setting.scope.is_machine_wide(),
+        });
+    }
+    actions.extend(install_into(dir, opts)?);
     Ok(actions)
 }
 
@@ -463,20 +561,64 @@ pub fn uninstall(opts: &InstallOptions) -> Result<Actions> {
     if opts.global {
         return global::uninstall(opts);
     }
-    let repo = crate::source::repo::open_repository()?;
-    let dir = hooks_dir(&repo)?;
-    if let Some(owner) = managers::detect(&repo, &dir)? {
-        return managers::uninstall(&repo, owner, opts);
+    let layout = Layout::discover()?;
+    layout.require_worktree()?;
+    let dir = &layout.hooks_dir;
+    if let Some(owner) = managers::detect(&layout)? {
+        return managers::uninstall(&layout, owner, opts);
     }
-    let mut actions = uninstall_from(&dir, SCAN_HOOKS, opts)?;
+    let tracked_files = layout.tracked_files_under(dir)?;
+    let mut actions = if tracked_files.is_empty() {
+        uninstall_from(dir, SCAN_HOOKS, opts)?
+    } else {
+        tracked::uninstall(&layout, opts)?
+    };
     // An install made before core.hooksPath was set is still in the default directory,
     // where git no longer runs it: clean it up too.
-    let default_dir = repo.commondir().join("hooks");
-    if default_dir != dir && default_dir.is_dir() {
+    let default_dir = layout.default_hooks_dir();
+    if default_dir != *dir && default_dir.is_dir() {
         let more = uninstall_from(&default_dir, SCAN_HOOKS, opts)?;
-        if more.lines.iter().any(|l| l.contains("removed")) {
+        if more.removed_count() > 0 {
             actions.extend(more);
         }
     }
     Ok(actions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksummed_scripts_are_pristine_until_edited() {
+        let script = hook_script(Path::new("/opt/it's/tierzero"));
+        assert!(is_ours(script.as_bytes()) && is_pristine(script.as_bytes()));
+        assert_eq!(
+            recorded_binary(script.as_bytes()).as_deref(),
+            Some(Path::new("/opt/it's/tierzero"))
+        );
+        let edited = script.replace("exit \"$status\" ;;", "echo hi; exit \"$status\" ;;");
+        assert!(looks_ours(edited.as_bytes()) && !is_pristine(edited.as_bytes()));
+        // The marker line edited away: still recognised as ours.
+        let unmarked = script.replace(MARKER, "hook");
+        assert!(!is_ours(unmarked.as_bytes()) && looks_ours(unmarked.as_bytes()));
+        // Written before checksums existed: compared with the template.
+        let old = script.rsplit_once(CHECKSUM_PREFIX).unwrap().0;
+        assert!(is_pristine(old.as_bytes()));
+        assert!(!looks_ours(b"#!/bin/sh\nexit 0\n"));
+        // Written by an older tierzero, untouched: not an edit.
+        let template = LEGACY_TEMPLATES
+            .split("@@tierzero-template@@\n")
+            .nth(1)
+            .unwrap();
+        let old = render(template, Path::new("/t"), &Chain::Sibling, SCAN_HOOKS);
+        assert!(is_ours(old.as_bytes()) && is_pristine(old.as_bytes()));
+    }
+
+    #[test]
+    fn scans_as_reads_the_list() {
+        let script = hook_script_with(Path::new("/t"), &Chain::RepoHooks, &["pre-commit"]);
+        assert!(scans_as(script.as_bytes(), "pre-commit"));
+        assert!(!scans_as(script.as_bytes(), "commit-msg"));
+    }
 }

@@ -22,7 +22,7 @@ pub fn uninstall(opts: &InstallOptions, console: &mut Console<'_>) -> Result<Out
 pub fn status(console: &mut Console<'_>) -> Result<Outcome> {
     let status = crate::status::check()?;
     console.print(&status.render())?;
-    Ok(if status.protected {
+    Ok(if status.protected() {
         Outcome::Clean
     } else {
         Outcome::NotProtected
@@ -32,57 +32,9 @@ pub fn status(console: &mut Console<'_>) -> Result<Outcome> {
 /// The lines an install prints: notices always, actions unless `--quiet`.
 fn render_actions(actions: &Actions, opts: &InstallOptions) -> String {
     let mut text = String::new();
-    for notice in &actions.notices {
-        text.push_str(&format!("tierzero: {notice}\n"));
-    }
-    if opts.quiet {
-        return text;
-    }
-    let prefix = if opts.dry_run {
-        "tierzero (dry run): "
-    } else {
-        "tierzero: "
-    };
-    for line in summarize_actions(&actions.lines) {
-        text.push_str(&format!("{prefix}{line}\n"));
+    for line in actions.render(opts.quiet, opts.dry_run) {
+        text.push_str(&line);
+        text.push('\n');
     }
     text
-}
-
-/// Folds per-hook lines that say the same thing about the same directory
-/// (`pre-commit: installed /r/.git/hooks/pre-commit`, `commit-msg: installed …`) into
-/// one line (`installed pre-commit, commit-msg in /r/.git/hooks`), so an install reports
-/// in a line or two; other lines are kept as they are.
-fn summarize_actions(lines: &[String]) -> Vec<String> {
-    const VERBS: &[&str] = &["installed", "updated", "removed", "already installed at"];
-    let mut out: Vec<String> = Vec::new();
-    let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
-    for line in lines {
-        let parsed = line.split_once(": ").and_then(|(hook, rest)| {
-            VERBS.iter().find_map(|verb| {
-                let path = rest.strip_prefix(verb)?.strip_prefix(' ')?;
-                let dir = path.strip_suffix(hook)?.strip_suffix('/')?;
-                Some((
-                    verb.trim_end_matches(" at").to_string(),
-                    dir.to_string(),
-                    hook,
-                ))
-            })
-        });
-        match parsed {
-            Some((verb, dir, hook)) => {
-                match groups.iter_mut().find(|(v, d, _)| *v == verb && *d == dir) {
-                    Some(group) => group.2.push(hook.to_string()),
-                    None => groups.push((verb, dir, vec![hook.to_string()])),
-                }
-            }
-            None => out.push(line.clone()),
-        }
-    }
-    let mut folded: Vec<String> = groups
-        .into_iter()
-        .map(|(verb, dir, hooks)| format!("{verb} {} in {dir}", hooks.join(", ")))
-        .collect();
-    folded.extend(out);
-    folded
 }

@@ -79,7 +79,10 @@ pub enum What {
 /// blocks.
 pub fn run(what: &What, opts: &ScanOptions, console: &mut Console<'_>) -> Result<Outcome> {
     let report = report(what, opts)?;
-    render(&report, opts, console)
+    let outcome = render(&report, opts, console)?;
+    // `tierzero status` proves protection by watching a canary get refused.
+    crate::status::selftest::record_probe(&report);
+    Ok(outcome)
 }
 
 /// Scans what `what` names.

@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{
-    hook_script, hook_script_with, is_ours, uninstall_from, write_hooks, Actions, Chain,
-    InstallOptions, ALL_CLIENT_HOOKS, SCAN_HOOKS,
+    hook_script, hook_script_with, looks_ours, uninstall_from, write_hooks, Action, Actions, Chain,
+    HookVerb, InstallOptions, ALL_CLIENT_HOOKS, PASS_THROUGH_HOOKS, SCAN_HOOKS,
 };
 use crate::error::{Error, Result};
 
@@ -41,6 +41,16 @@ pub enum Mode {
     Template,
     /// Hooks added to the user's existing `init.templateDir`.
     ExistingTemplate,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::HooksPath => "core.hooksPath",
+            Mode::Template => "init.templateDir",
+            Mode::ExistingTemplate => "your init.templateDir",
+        })
+    }
 }
 
 /// A byte splice git made to a config file: `removed` at `at` became `inserted`.
@@ -262,7 +272,7 @@ fn restore(edit: &ConfigEdit, opts: &InstallOptions, actions: &mut Actions) -> R
     let current = match fs::read(file) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            actions.say(format!("{} is gone; nothing to restore", file.display()));
+            actions.note(format!("{} is gone; nothing to restore", file.display()));
             return Ok(());
         }
         Err(e) => return Err(Error::io(file)(e)),
@@ -270,7 +280,7 @@ fn restore(edit: &ConfigEdit, opts: &InstallOptions, actions: &mut Actions) -> R
     if sha256_hex(&current) == edit.after_sha256 {
         let end = edit.at + edit.inserted.len();
         if !edit.existed && current.len() == end && edit.at == 0 {
-            actions.say(format!("removed {} (tierzero created it)", file.display()));
+            actions.note(format!("removed {} (tierzero created it)", file.display()));
             if !opts.dry_run {
                 fs::remove_file(file).map_err(Error::io(file))?;
             }
@@ -280,7 +290,7 @@ fn restore(edit: &ConfigEdit, opts: &InstallOptions, actions: &mut Actions) -> R
         original.extend_from_slice(&current[..edit.at]);
         original.extend_from_slice(&edit.removed);
         original.extend_from_slice(&current[end..]);
-        actions.say(format!(
+        actions.note(format!(
             "restored {} exactly as it was ({} {})",
             file.display(),
             edit.key,
@@ -296,7 +306,7 @@ fn restore(edit: &ConfigEdit, opts: &InstallOptions, actions: &mut Actions) -> R
     }
     match file_setting(file, &edit.key)? {
         Some(v) if v == edit.value => {
-            actions.say(format!(
+            actions.note(format!(
                 "{} changed since the install: restored only {} ({})",
                 file.display(),
                 edit.key,
@@ -309,7 +319,7 @@ fn restore(edit: &ConfigEdit, opts: &InstallOptions, actions: &mut Actions) -> R
                 }
             }
         }
-        other => actions.say(format!(
+        other => actions.note(format!(
             "{} in {} is no longer tierzero's ({}); left as it is",
             edit.key,
             file.display(),
@@ -332,7 +342,7 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
             || (state.mode == Mode::ExistingTemplate && wanted == Mode::Template);
         if !same {
             return Err(Error::Install(format!(
-                "tierzero is already installed globally another way ({:?}, {}); run `tierzero uninstall --global` first",
+                "tierzero is already installed globally another way ({}, {}); run `tierzero uninstall --global` first",
                 state.mode,
                 state.hooks_dir.display()
             )));
@@ -368,31 +378,52 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
                 _ => Chain::RepoHooks,
             };
             if let Chain::Dir(prev) = &chain {
-                actions.say(format!(
+                actions.note(format!(
                     "core.hooksPath was {prev}: tierzero's hooks run the hooks there first"
                 ));
             }
             let script = hook_script_with(&binary, &chain, &scan_refs);
             let mut sub = Actions::default();
             if !dir.exists() {
-                sub.say(format!("create {}", dir.display()));
+                sub.note(format!("create {}", dir.display()));
                 if !opts.dry_run {
                     fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
                 }
             }
             let mut changed = 0;
-            for name in ALL_CLIENT_HOOKS {
+            // An older install also wrote pass-throughs that change git's behaviour
+            // (`push-to-checkout`): take those out.
+            for name in ALL_CLIENT_HOOKS
+                .iter()
+                .filter(|n| !PASS_THROUGH_HOOKS.contains(n))
+            {
+                let path = dir.join(name);
+                if fs::read(&path).is_ok_and(|c| looks_ours(&c)) {
+                    sub.push(Action::Hook {
+                        verb: HookVerb::Removed,
+                        hook: name.to_string(),
+                        path: path.clone(),
+                    });
+                    if !opts.dry_run {
+                        fs::remove_file(&path).map_err(Error::io(&path))?;
+                    }
+                }
+            }
+            for name in PASS_THROUGH_HOOKS {
                 let name = name.to_string();
                 let path = dir.join(&name);
                 let existing = fs::read(&path).ok();
                 if existing.as_deref() == Some(script.as_bytes()) {
                     continue;
                 }
-                if existing.as_deref().is_some_and(|e| !is_ours(e)) {
+                if existing.as_deref().is_some_and(|e| !looks_ours(e)) {
                     // Someone else's file in our directory: keep it aside, as anywhere.
                     let one = write_hooks(&dir, std::slice::from_ref(&name), &script, opts)?;
                     sub.extend(one);
                     continue;
+                }
+                if existing.as_deref().is_some_and(|e| !super::is_pristine(e)) {
+                    super::keep_edits(&name, &path, opts, &mut sub)?;
                 }
                 changed += 1;
                 if !opts.dry_run {
@@ -400,22 +431,22 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
                 }
             }
             if changed > 0 {
-                sub.say(format!(
+                sub.note(format!(
                     "wrote {changed} hooks in {} (scanning in {}; the others only run each repository's own hook)",
                     dir.display(),
                     scan.join(", ")
                 ));
             } else {
-                sub.say(format!("hooks in {} already up to date", dir.display()));
+                sub.note(format!("hooks in {} already up to date", dir.display()));
             }
             actions.extend(sub);
             if ours_already {
-                actions.say(format!(
+                actions.note(format!(
                     "core.hooksPath already points at {}",
                     dir.display()
                 ));
             } else {
-                actions.say(format!(
+                actions.note(format!(
                     "set core.hooksPath = {} in {} (every repository without its own core.hooksPath is protected)",
                     dir_value,
                     global_config_file()?.display()
@@ -442,7 +473,7 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
                 Some(c) if !same_dir(Path::new(&c), &managed) => {
                     // The user has a template of their own: add to it rather than replace it.
                     let hooks = Path::new(&c).join("hooks");
-                    actions.say(format!(
+                    actions.note(format!(
                         "init.templateDir is already {c}: installing into {} (new repositories only)",
                         hooks.display()
                     ));
@@ -458,12 +489,12 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
                     let hooks = managed.join("hooks");
                     actions.extend(write_hooks(&hooks, &scan, &script, opts)?);
                     if current.is_some() {
-                        actions.say(format!(
+                        actions.note(format!(
                             "init.templateDir already points at {}",
                             managed.display()
                         ));
                     } else {
-                        actions.say(format!(
+                        actions.note(format!(
                             "set init.templateDir = {} in {} (repositories created or cloned from now on get the hooks; run `tierzero install` in existing ones)",
                             managed.display(),
                             global_config_file()?.display()
@@ -502,9 +533,8 @@ fn expand_home(value: &str) -> String {
 pub fn uninstall(opts: &InstallOptions) -> Result<Actions> {
     let mut actions = Actions::default();
     let Some(state) = load_state()? else {
-        actions.say(
-            "tierzero is not installed globally (no record of a global install); nothing to do"
-                .into(),
+        actions.note(
+            "tierzero is not installed globally (no record of a global install); nothing to do",
         );
         return Ok(actions);
     };
@@ -516,19 +546,18 @@ pub fn uninstall(opts: &InstallOptions) -> Result<Actions> {
         _ => SCAN_HOOKS,
     };
     let removed = uninstall_from(&state.hooks_dir, names, opts)?;
-    let count = removed
-        .lines
-        .iter()
-        .filter(|l| l.contains("removed"))
-        .count();
+    let count = removed.removed_count();
     if state.mode == Mode::HooksPath {
-        actions.say(format!(
+        actions.note(format!(
             "removed {count} hooks from {}",
             state.hooks_dir.display()
         ));
-        actions
-            .lines
-            .extend(removed.lines.into_iter().filter(|l| l.contains("restored")));
+        actions.done.extend(
+            removed
+                .done
+                .into_iter()
+                .filter(|a| matches!(a, Action::Restored { .. } | Action::EditsKept { .. })),
+        );
     } else {
         actions.extend(removed);
     }
@@ -549,9 +578,7 @@ pub fn uninstall(opts: &InstallOptions) -> Result<Actions> {
         }
     }
     if state.mode == Mode::Template || state.mode == Mode::ExistingTemplate {
-        actions.say(
-            "repositories created while it was installed keep their copied hooks: run `tierzero uninstall` in them".into(),
-        );
+        actions.note("repositories created while it was installed keep their copied hooks: run `tierzero uninstall` in them");
     }
     Ok(actions)
 }

@@ -405,7 +405,14 @@ impl Source for CommitSource {
 /// Opens the repository at `git_dir` for a helper thread: `git2::Repository` is `Send` but
 /// not `Sync`, so each thread has its own.
 pub fn open_git_dir(git_dir: &Path) -> Result<Repository> {
-    Repository::open(git_dir).map_err(Error::git(format!(
+    // FROM_ENV: the objects git's environment adds (GIT_OBJECT_DIRECTORY, alternates) are
+    // visible to every thread, as to the main handle.
+    Repository::open_ext(
+        git_dir,
+        git2::RepositoryOpenFlags::FROM_ENV,
+        std::iter::empty::<&Path>(),
+    )
+    .map_err(Error::git(format!(
         "opening {} for a scan thread",
         git_dir.display()
     )))

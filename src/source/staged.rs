@@ -157,10 +157,7 @@ impl Source for EntrySource {
     type Reader = EntryReader;
     fn reader(&self) -> Result<EntryReader> {
         let repo = match &self.git_dir {
-            Some(dir) => Repository::open(dir).map_err(Error::git(format!(
-                "opening {} for a scan thread",
-                dir.display()
-            )))?,
+            Some(dir) => crate::source::commits::open_git_dir(dir)?,
             None => open_repository()?,
         };
         Ok(EntryReader::new(repo, self.sides.clone(), self.origin))
@@ -192,8 +189,9 @@ impl StagedListing {
 /// files a hook manager passed: in a commit they are the staged ones; when some have no
 /// staged change at all, this is an explicit run over files (`pre-commit run --all-files`),
 /// and scanning only the (empty) diff would pass silently, so the whole staged contents of
-/// every file given are scanned instead (with the staged change too, so a wrong list of
-/// names never hides it).
+/// every file given are scanned instead. Either way only the files named are scanned: the
+/// framework's `files`/`exclude` filters mean what they say, and its batches of names
+/// partition the work.
 pub fn list(merge_scan: MergeScan, paths: &[PathBuf]) -> Result<StagedListing> {
     let repo = open_repository()?;
     if repo.is_bare() {
@@ -206,18 +204,17 @@ pub fn list(merge_scan: MergeScan, paths: &[PathBuf]) -> Result<StagedListing> {
         MergeScan::Resolution => merge_heads(&repo)?,
         MergeScan::All => Vec::new(),
     };
+    let mut named: Option<HashSet<Vec<u8>>> = None;
     let whole_files = if paths.is_empty() {
         None
     } else {
         let given = repo_relative_paths(&repo, paths)?;
         let entries = index_file_entries(&repo, &given)?;
+        named = Some(given.into_iter().collect());
         any_unchanged(&repo, &entries)?.then_some(entries)
     };
-    let (jobs, sides, shape) = if let Some(mut entries) = whole_files {
-        // A file both staged and named is scanned once, whole.
-        let named: HashSet<Vec<u8>> = entries.iter().map(|e| e.path.clone()).collect();
-        let staged = staged_entries(&repo)?;
-        entries.extend(staged.into_iter().filter(|e| !named.contains(&e.path)));
+    let is_named = |path: &[u8]| named.as_ref().map_or(true, |n| n.contains(path));
+    let (mut jobs, sides, shape) = if let Some(entries) = whole_files {
         (entries, Vec::new(), StagedShape::WholeFiles)
     } else if heads.is_empty() {
         (staged_entries(&repo)?, Vec::new(), StagedShape::Changes)
@@ -239,6 +236,7 @@ pub fn list(merge_scan: MergeScan, paths: &[PathBuf]) -> Result<StagedListing> {
         }
         (change_entries(&ours), sides, StagedShape::Resolution)
     };
+    jobs.retain(|e| is_named(&e.path));
     let sides = Arc::new(sides);
     // With GIT_DIR or GIT_INDEX_FILE set (git sets them for hooks in some layouts), helper
     // threads must open the repository as this one was opened: from the environment.

@@ -278,3 +278,59 @@ pub fn reported_rule_ids(
         .map(|f| f.rule_id)
         .collect()
 }
+
+/// A hook manager's command line tool, installed from its package registry when missing
+/// (`pip install pre-commit`, `npm install -g lefthook`). `None`, with a visible message,
+/// only when it cannot be installed here: the caller skips.
+pub fn hook_tool(name: &str) -> Option<PathBuf> {
+    use std::sync::Mutex;
+    static TRIED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let find = || {
+        let path = std::env::var_os("PATH")?;
+        let found = std::env::split_paths(&path)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())?;
+        // A pyenv shim finds its Python through HOME, which tests replace: use the real
+        // program behind it.
+        if found.to_string_lossy().contains("/shims/") {
+            let out = Command::new("pyenv").args(["which", name]).output().ok()?;
+            let real = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            return (out.status.success() && !real.is_empty()).then(|| PathBuf::from(real));
+        }
+        Some(found)
+    };
+    if let Some(found) = find() {
+        return Some(found);
+    }
+    let mut tried = TRIED.lock().unwrap_or_else(|e| e.into_inner());
+    if !tried.iter().any(|t| t == name) {
+        tried.push(name.to_string());
+        // From `/`, never inside a repository: lefthook's npm install script would
+        // install its hooks into the repository it is run in.
+        let (program, args): (&str, &[&str]) = match name {
+            "pre-commit" => ("pip", &["install", "-q", "pre-commit"]),
+            "lefthook" => ("npm", &["install", "-g", "--ignore-scripts", "lefthook"]),
+            _ => return None,
+        };
+        let _ = Command::new(program)
+            .args(args)
+            .current_dir("/")
+            .env("CI", "true")
+            .output();
+    }
+    let found = find();
+    if found.is_none() {
+        eprintln!("SKIPPED: `{name}` is not installed and could not be installed from its package registry");
+    }
+    found
+}
+
+/// PATH with the built tierzero binary's directory first (hook managers call `tierzero`).
+pub fn path_with_tierzero() -> String {
+    let bin = assert_cmd::cargo::cargo_bin("tierzero");
+    format!(
+        "{}:{}",
+        bin.parent().expect("binary has a directory").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}

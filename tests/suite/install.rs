@@ -790,3 +790,367 @@ fn a_manager_installed_over_tierzero_still_runs_it() {
     let status = ok(repo.run(&["status"]));
     assert!(status.contains("pre-commit.legacy"), "{status}");
 }
+
+/// `tierzero status` in `repo`: (exit code, stdout).
+fn status(repo: &Repo<'_>) -> (i32, String) {
+    let (code, out, err) = repo.run(&["status"]);
+    assert!(
+        code == 0 || code == 1,
+        "status fails only on errors: {out}{err}"
+    );
+    (code, out)
+}
+
+#[test]
+fn core_hooks_path_from_an_include_if_is_where_install_writes() {
+    let sb = Sandbox::new();
+    let team_hooks = sb.home().join("team-hooks");
+    fs::write(
+        sb.home().join("team.gitconfig"),
+        format!("[core]\n\thooksPath = {}\n", team_hooks.display()),
+    )
+    .unwrap();
+    fs::write(
+        sb.home().join(".gitconfig"),
+        "[includeIf \"hasconfig:remote.*.url:https://git.example.invalid/team/**\"]\n\tpath = team.gitconfig\n",
+    )
+    .unwrap();
+    let repo = sb.repo("r");
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://git.example.invalid/team/app.git",
+    ]);
+    let out = ok(repo.run(&["install"]));
+    assert!(out.contains(&team_hooks.display().to_string()), "{out}");
+    assert!(is_ours(&team_hooks.join("pre-commit")));
+    assert!(
+        !repo.path.join(".git/hooks/pre-commit").exists(),
+        "not the ignored dir"
+    );
+    let (code, st) = status(&repo);
+    assert_eq!(code, 0, "{st}");
+    assert!(
+        st.contains("team.gitconfig") && st.contains("global config"),
+        "{st}"
+    );
+    repo.stage("leak.py", key_line());
+    let (committed, out) = repo.commit(&[]);
+    assert!(!committed && out.contains("leak.py:1:"), "{out}");
+}
+
+#[test]
+fn a_tracked_hooks_directory_is_never_rewritten_without_the_flag() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    let team_hook = b"#!/bin/sh\necho team-hook-ran >&2\n";
+    write_mode(&repo.path.join(".githooks/pre-commit"), team_hook, 0o755);
+    repo.git(&["add", ".githooks"]);
+    repo.commit_setup("team hooks");
+    repo.git(&["config", "core.hooksPath", ".githooks"]);
+    let before = snapshot(&repo.path.join(".githooks"));
+
+    let out = ok(repo.run(&["install"]));
+    assert!(
+        out.contains("tracked in git") && out.contains("--tracked-hooks"),
+        "{out}"
+    );
+    assert!(out.contains(tierzero::install::tracked::SCAN_LINE), "{out}");
+    assert_eq!(snapshot(&repo.path.join(".githooks")), before);
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    let (code, st) = status(&repo);
+    assert_eq!(code, 1, "{st}");
+    repo.stage("leak.py", key_line());
+    let (committed, out) = repo.commit(&[]);
+    assert!(
+        committed && out.contains("team-hook-ran"),
+        "status agreed: {out}"
+    );
+    repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
+
+    let out = ok(repo.run(&["install", "--tracked-hooks"]));
+    assert!(out.contains("added"), "{out}");
+    let text = fs::read_to_string(repo.path.join(".githooks/pre-commit")).unwrap();
+    assert!(text.contains("tierzero scan --staged || exit $?") && text.contains("team-hook-ran"));
+    assert!(
+        !text.contains("TIERZERO_BIN"),
+        "no machine path in a team file: {text}"
+    );
+    let backup = repo.path.join(".git/tierzero-backups/.githooks%pre-commit");
+    assert_eq!(fs::read(&backup).unwrap(), team_hook);
+    let path = common::path_with_tierzero();
+    let (committed, out) = commit_in(&sb, &repo.path, &[], &[("PATH", &path)]);
+    assert!(!committed && out.contains("leak.py:1:"), "{out}");
+    let st = repo
+        .tierzero()
+        .arg("status")
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stdout)
+    );
+
+    ok(repo.run(&["uninstall"]));
+    assert_eq!(
+        fs::read(repo.path.join(".githooks/pre-commit")).unwrap(),
+        team_hook
+    );
+    assert!(!repo.path.join(".githooks/pre-merge-commit").exists());
+}
+
+#[test]
+fn hand_edits_of_our_hook_are_kept_and_a_missing_marker_is_recovered() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    let hooks = repo.path.join(".git/hooks");
+    let foreign = b"#!/bin/sh\necho foreign-ran >&2\n";
+    write_mode(&hooks.join("pre-commit"), foreign, 0o755);
+    ok(repo.run(&["install"]));
+
+    // An edit: kept on uninstall, and the output says where.
+    let mut ours = fs::read_to_string(hooks.join("pre-commit")).unwrap();
+    ours.push_str("# my local tweak\n");
+    fs::write(hooks.join("pre-commit"), &ours).unwrap();
+    let out = ok(repo.run(&["uninstall"]));
+    let kept = hooks.join("pre-commit.tierzero-edited");
+    assert!(out.contains(&kept.display().to_string()), "{out}");
+    assert_eq!(fs::read_to_string(&kept).unwrap(), ours);
+    assert_eq!(fs::read(hooks.join("pre-commit")).unwrap(), foreign);
+    fs::remove_file(&kept).unwrap();
+
+    // The marker line edited away: install and uninstall still know the file is ours.
+    ok(repo.run(&["install"]));
+    let unmarked = fs::read_to_string(hooks.join("pre-commit"))
+        .unwrap()
+        .replace("tierzero-managed-hook", "our team's hook");
+    fs::write(hooks.join("pre-commit"), &unmarked).unwrap();
+    let out = ok(repo.run(&["install"]));
+    assert!(out.contains("edited by hand"), "{out}");
+    assert_eq!(fs::read_to_string(&kept).unwrap(), unmarked);
+    assert!(is_ours(&hooks.join("pre-commit")));
+    assert_eq!(
+        fs::read(hooks.join("pre-commit.tierzero-prev")).unwrap(),
+        foreign
+    );
+    fs::write(hooks.join("pre-commit"), &unmarked).unwrap();
+    let out = ok(repo.run(&["uninstall"]));
+    assert!(out.contains("pre-commit.tierzero-edited.2"), "{out}");
+    assert_eq!(fs::read(hooks.join("pre-commit")).unwrap(), foreign);
+    assert!(
+        !hooks.join("pre-commit.tierzero-prev").exists(),
+        "backup not orphaned"
+    );
+}
+
+#[test]
+fn sha256_repository_install_and_status_work_and_agree_with_commits() {
+    let sb = Sandbox::new();
+    let path = sb.dir.path().join("r");
+    fs::create_dir_all(&path).unwrap();
+    let repo = Repo { sandbox: &sb, path };
+    repo.git(&["init", "-q", "--object-format=sha256", "-b", "main"]);
+    let out = ok(repo.run(&["install"]));
+    assert!(out.contains("installed pre-commit"), "{out}");
+    repo.stage("leak.py", key_line());
+    let (committed, out) = repo.commit(&[]);
+    assert!(!committed, "a key is never committed: {out}");
+    repo.git(&["rm", "-q", "--cached", "leak.py"]);
+    let (code, st) = status(&repo);
+    assert!(st.contains("sha256"), "{st}");
+    repo.stage("ok.txt", "fine\n");
+    let (committed, out) = repo.commit(&[]);
+    // Whatever the scanner can read, status tells the truth about it.
+    assert_eq!(
+        code == 0,
+        committed,
+        "status said {code}, a clean commit {}: {st}\n{out}",
+        if committed { "went in" } else { "was refused" }
+    );
+}
+
+#[test]
+fn status_proves_every_installed_hook_and_touches_nothing() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.stage("a.txt", "one\n");
+    repo.commit_setup("base");
+    ok(repo.run(&["install", "--pre-push"]));
+    // Staged and unstaged work of the user's, and a stash-like state to keep.
+    repo.stage("staged.txt", "staged\n");
+    repo.write("a.txt", "one\ntwo\n");
+    repo.write("untracked.txt", "u\n");
+    let git_dir = repo.path.join(".git");
+    let index = fs::read(git_dir.join("index")).unwrap();
+    let tree = snapshot(&repo.path);
+    let refs = repo.git(&["for-each-ref"]);
+    let objects = repo.git(&["count-objects", "-v"]);
+
+    let (code, st) = status(&repo);
+    assert_eq!(code, 0, "{st}");
+    for hook in ["pre-commit", "pre-merge-commit", "commit-msg", "pre-push"] {
+        assert!(
+            st.contains(&format!("self-test {hook}: canary key REFUSED")),
+            "{hook}: {st}"
+        );
+    }
+    assert!(st.contains("which ran /"), "names the binary: {st}");
+    for debug in [
+        "Some(",
+        "None",
+        "Refused {",
+        "HooksPath",
+        "Sibling",
+        "PathBuf",
+    ] {
+        assert!(!st.contains(debug), "no Rust names ({debug}): {st}");
+    }
+    assert_eq!(fs::read(git_dir.join("index")).unwrap(), index);
+    assert_eq!(
+        snapshot(&repo.path),
+        tree,
+        "working tree and .git untouched"
+    );
+    assert_eq!(repo.git(&["for-each-ref"]), refs);
+    assert_eq!(repo.git(&["count-objects", "-v"]), objects);
+
+    // A commit-msg hook that cannot scan (its binary gone, none on PATH) refuses every
+    // commit but proves nothing: not protected, with the reason.
+    let hook = repo.path.join(".git/hooks/commit-msg");
+    let broken = fs::read_to_string(&hook).unwrap().replacen(
+        "TIERZERO_BIN='",
+        "TIERZERO_BIN='/nonexistent",
+        1,
+    );
+    fs::write(&hook, broken).unwrap();
+    let out = repo
+        .tierzero()
+        .arg("status")
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    let st = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{st}");
+    assert!(
+        st.contains("self-test commit-msg: refused")
+            && st.contains("reason:")
+            && st.contains("fix:"),
+        "{st}"
+    );
+}
+
+#[test]
+fn global_install_leaves_push_to_checkout_to_git_and_keeps_repo_hooks() {
+    let sb = Sandbox::new();
+    let elsewhere = sb.repo("elsewhere");
+    ok(elsewhere.run(&["install", "--global"]));
+    let managed = sb.home().join(".config/tierzero/hooks");
+    assert!(is_ours(&managed.join("post-checkout")));
+    assert!(!managed.join("push-to-checkout").exists());
+
+    // A non-bare remote updated by push (receive.denyCurrentBranch=updateInstead): git
+    // updates its working tree only when no push-to-checkout hook exists.
+    let remote = sb.repo("remote");
+    remote.stage("a.txt", "one\n");
+    remote.commit_setup("base");
+    remote.git(&["config", "receive.denyCurrentBranch", "updateInstead"]);
+    let clone = sb.dir.path().join("clone");
+    git_in(
+        &sb,
+        sb.dir.path(),
+        &["clone", "-q", remote.path.to_str().unwrap(), "clone"],
+        &[],
+    );
+    fs::write(clone.join("a.txt"), "two\n").unwrap();
+    git_in(&sb, &clone, &["commit", "-qam", "change"], &[]);
+    let out = git_in(&sb, &clone, &["push", "-q", "origin", "main"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(remote.path.join("a.txt")).unwrap(),
+        "two\n"
+    );
+
+    // A repository's own post-checkout (git-lfs installs one) still runs.
+    write_mode(
+        &remote.path.join(".git/hooks/post-checkout"),
+        b"#!/bin/sh\necho own-post-checkout-ran >&2\n",
+        0o755,
+    );
+    let out = git_in(&sb, &remote.path, &["checkout", "-q", "-b", "topic"], &[]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("own-post-checkout-ran"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ok(elsewhere.run(&["uninstall", "--global"]));
+    assert!(!managed.exists());
+}
+
+#[test]
+fn global_install_keeps_a_repositorys_git_lfs_hooks_working() {
+    let lfs = Command::new("git").args(["lfs", "version"]).output();
+    if !lfs.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED: git-lfs is not installed (apt-get install git-lfs; see .ci/run)");
+        return;
+    }
+    let sb = Sandbox::new();
+    let remote = sb.dir.path().join("remote.git");
+    git_in(
+        &sb,
+        sb.dir.path(),
+        &["init", "-q", "--bare", "remote.git"],
+        &[],
+    );
+    let repo = sb.repo("r");
+    // git-lfs puts pre-push, post-checkout, post-commit and post-merge in .git/hooks.
+    repo.git(&["lfs", "install", "--local"]);
+    assert!(repo.path.join(".git/hooks/pre-push").exists());
+    ok(repo.run(&["install", "--global"]));
+    repo.git(&["lfs", "track", "*.bin"]);
+    repo.write("big.bin", vec![7u8; 4096]);
+    repo.git(&["add", ".gitattributes", "big.bin"]);
+    let (committed, out) = repo.commit(&[]);
+    assert!(committed, "{out}");
+    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    // Only git-lfs's own pre-push uploads the object: the pass-through ran it.
+    let uploaded = snapshot(&remote.join("lfs/objects"));
+    assert_eq!(uploaded.len(), 1, "{uploaded:?}");
+}
+
+#[test]
+fn split_and_sparse_indexes_status_agrees_with_a_clean_commit() {
+    for layout in ["split", "sparse"] {
+        let sb = Sandbox::new();
+        let repo = sb.repo("r");
+        repo.stage("a.txt", "one\n");
+        repo.stage("dir/b.txt", "two\n");
+        repo.commit_setup("base");
+        if layout == "split" {
+            repo.git(&["config", "core.splitIndex", "true"]);
+            repo.git(&["update-index", "--split-index"]);
+        } else {
+            repo.git(&["sparse-checkout", "set", "--sparse-index", "dir"]);
+        }
+        ok(repo.run(&["install"]));
+        let (code, st) = status(&repo);
+        repo.stage("dir/c.txt", "fine\n");
+        let (committed, out) = repo.commit(&[]);
+        assert_eq!(
+            code == 0,
+            committed,
+            "{layout}: status said {code}, a clean commit {}: {st}\n{out}",
+            if committed { "went in" } else { "was refused" }
+        );
+        if !committed {
+            assert!(st.contains("cannot read this repository's index"), "{st}");
+        }
+    }
+}
