@@ -29,7 +29,6 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod source;
-pub mod status;
 pub mod util;
 
 pub use error::{Error, Result};

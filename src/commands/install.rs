@@ -20,7 +20,7 @@ pub fn uninstall(opts: &InstallOptions, console: &mut Console<'_>) -> Result<Out
 
 /// `tierzero status`: protected (0) or not (1).
 pub fn status(console: &mut Console<'_>) -> Result<Outcome> {
-    let status = crate::status::check()?;
+    let status = crate::install::status::check()?;
     console.print(&status.render())?;
     Ok(if status.protected() {
         Outcome::Clean

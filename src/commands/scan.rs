@@ -81,7 +81,7 @@ pub fn run(what: &What, opts: &ScanOptions, console: &mut Console<'_>) -> Result
     let report = report(what, opts)?;
     let outcome = render(&report, opts, console)?;
     // `tierzero status` proves protection by watching a canary get refused.
-    crate::status::selftest::record_probe(&report);
+    crate::install::status::selftest::record_probe(&report);
     Ok(outcome)
 }
 

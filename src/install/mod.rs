@@ -13,6 +13,7 @@ pub mod actions;
 pub mod global;
 pub mod layout;
 pub mod managers;
+pub mod status;
 pub mod tracked;
 
 use std::fs;
@@ -29,7 +30,7 @@ use crate::error::{Error, Result};
 pub const MARKER: &str = "tierzero-managed-hook";
 
 /// The hook script template shipped in `hooks/pre-commit`.
-pub const HOOK_TEMPLATE: &str = include_str!("../hooks/pre-commit");
+pub const HOOK_TEMPLATE: &str = include_str!("../../hooks/pre-commit");
 
 /// The hooks `tierzero install` manages by default: a clean `git merge` runs
 /// `pre-merge-commit`, not `pre-commit`, so both are needed to cover every commit;
@@ -246,7 +247,7 @@ pub fn is_pristine(content: &[u8]) -> bool {
 }
 
 /// The templates written before hooks carried a checksum (see `hooks/legacy-templates`).
-const LEGACY_TEMPLATES: &str = include_str!("../hooks/legacy-templates");
+const LEGACY_TEMPLATES: &str = include_str!("../../hooks/legacy-templates");
 
 /// The unquoted value of the `name'…'` line of one of our scripts.
 fn template_field(content: &[u8], name: &str) -> Option<String> {
