@@ -91,7 +91,7 @@ fn missing_binary_refuses_the_commit() {
     };
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("binary is missing"), "{stderr}");
+    assert!(stderr.contains("recorded at install time is missing"), "{stderr}");
 }
 
 #[test]
@@ -111,4 +111,37 @@ fn key_pasted_into_the_commit_message_is_refused() {
     assert!(!stderr.contains(&openai_key()[20..]), "secret leaked");
     let (ok, out) = repo.commit(&[]);
     assert!(ok, "{out}");
+}
+
+#[test]
+fn an_impostor_tierzero_on_path_is_never_trusted() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    // A hook recording a binary that is gone, and a `tierzero` on PATH that passes anything.
+    let hooks = repo.path.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let script = tierzero::install::hook_script(std::path::Path::new("/nonexistent/tierzero"));
+    let hook = hooks.join("pre-commit");
+    std::fs::write(&hook, script).unwrap();
+    let bin_dir = sb.dir.path().join("evil-bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let impostor = bin_dir.join("tierzero");
+    std::fs::write(&impostor, "#!/bin/sh\nexit 0\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&impostor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    repo.stage("a.py", format!("KEY = \"{}\"\n", openai_key()));
+    let out = {
+        let mut cmd = std::process::Command::new("git");
+        cmd.args(["commit", "-m", "x"]).current_dir(&repo.path);
+        sb.env(&mut cmd);
+        cmd.env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()));
+        cmd.output().unwrap()
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the impostor passed the commit: {stderr}");
+    assert!(stderr.contains("binary recorded at install time is missing"), "{stderr}");
+    assert!(stderr.contains("Reinstall"), "{stderr}");
 }

@@ -390,7 +390,7 @@ fn missing_or_broken_binary_refuses_the_commit() {
     let (committed, out) = commit_in(&sb, &repo.path, &[], &[("PATH", &minimal_path)]);
     assert!(!committed, "must fail closed: {out}");
     assert!(
-        out.contains("binary is missing") && out.contains("Reinstall"),
+        out.contains("recorded at install time is missing") && out.contains("Reinstall"),
         "{out}"
     );
 
