@@ -112,7 +112,8 @@ struct Worker<'a> {
 
 impl Sink for Worker<'_> {
     fn unit(&mut self, unit: Unit<'_>) -> Result<()> {
-        let path = || String::from_utf8_lossy(unit.path).into_owned();
+        self.scanner.scan_unit(&unit)?;
+        let path = || self.scanner.display_path().to_string();
         let is_message = matches!(unit.origin, Origin::CommitMessage(_));
         match unit.content {
             Content::Text { hunks, .. } if is_message => {
@@ -136,7 +137,6 @@ impl Sink for Worker<'_> {
             }),
             Content::PathOnly => {}
         }
-        self.scanner.scan_unit(&unit)?;
         let commit = match unit.origin {
             Origin::Commit(n) | Origin::CommitMessage(n) => Some(n),
             _ => None,

@@ -5,4 +5,5 @@
 //! never renders anything (reports do).
 
 pub mod driver;
+pub mod redact;
 pub mod scanner;

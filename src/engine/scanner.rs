@@ -54,6 +54,8 @@ pub struct Scanner<'a> {
     suppressor: &'a Suppressor,
     scratch: Scratch,
     findings: Vec<Finding>,
+    /// The last unit's path as reports show it (see [`Scanner::display_path`]).
+    display_path: String,
 }
 
 impl<'a> Scanner<'a> {
@@ -67,6 +69,7 @@ impl<'a> Scanner<'a> {
                 ..Default::default()
             },
             findings: Vec::new(),
+            display_path: String::new(),
         }
     }
 
@@ -82,6 +85,7 @@ impl<'a> Scanner<'a> {
 
     /// Scans one unit: path rules on its path, content rules on its added lines.
     pub fn scan_unit(&mut self, unit: &Unit<'_>) -> Result<()> {
+        self.display_path = self.path_secrets(unit.path)?;
         self.scratch.candidates.clear();
         self.path_rules(unit)?;
         let content = match unit.content {
@@ -93,7 +97,45 @@ impl<'a> Scanner<'a> {
             }
             Content::Skipped(_) | Content::PathOnly => &[],
         };
-        self.emit(unit.path, content)
+        let display = std::mem::take(&mut self.display_path);
+        let emitted = self.emit(unit.path, &display, content);
+        self.display_path = display;
+        emitted
+    }
+
+    /// The path of the last unit as reports may show it: a key in a file or directory name
+    /// is committed too, so it is found like any other and shown redacted.
+    pub fn display_path(&self) -> &str {
+        &self.display_path
+    }
+
+    /// Scans a unit's path as one line of text: findings for any secret in it, and the
+    /// path with each secret replaced by its preview.
+    fn path_secrets(&mut self, path: &[u8]) -> Result<String> {
+        self.scratch.candidates.clear();
+        let whole = Hunk {
+            bytes: 0..path.len(),
+            first_line: 1,
+        };
+        self.scan_hunk(path, path, &whole)?;
+        let candidates = &mut self.scratch.candidates;
+        candidates.retain(|c| !c.secret.is_empty() && !is_placeholder(&path[c.secret.clone()]));
+        if candidates.is_empty() {
+            return Ok(String::from_utf8_lossy(path).into_owned());
+        }
+        let kept = resolve_overlaps(self.rules, std::mem::take(candidates));
+        let mut display = Vec::with_capacity(path.len());
+        let mut at = 0;
+        for c in &kept {
+            display.extend_from_slice(&path[at..c.secret.start]);
+            display.extend_from_slice(redact(&path[c.secret.clone()]).as_bytes());
+            at = c.secret.end;
+        }
+        display.extend_from_slice(&path[at..]);
+        let display = String::from_utf8_lossy(&display).into_owned();
+        self.scratch.candidates = kept;
+        self.emit(path, &display, path)?;
+        Ok(display)
     }
 
     fn path_rules(&mut self, file: &Unit<'_>) -> Result<()> {
@@ -185,12 +227,12 @@ impl<'a> Scanner<'a> {
     }
 
     /// Drops placeholders and overlaps, then redacts, fingerprints and suppresses.
-    fn emit(&mut self, file_path: &[u8], content: &[u8]) -> Result<()> {
+    fn emit(&mut self, file_path: &[u8], display_path: &str, content: &[u8]) -> Result<()> {
         let rules = self.rules;
         let candidates = &mut self.scratch.candidates;
         candidates.retain(|c| c.secret.is_empty() || !is_placeholder(&content[c.secret.clone()]));
         let kept = resolve_overlaps(rules, std::mem::take(candidates));
-        let path = String::from_utf8_lossy(file_path).into_owned();
+        let path = display_path.to_string();
         for c in &kept {
             let rule = rules.rule(c.rule);
             let is_path_rule = c.secret.is_empty();

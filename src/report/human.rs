@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{plural, Report, ScanMode, Summary};
 use crate::report::finding::Finding;
-use crate::util::shell_quote;
+use crate::util::{escape_control, shell_quote};
 
 /// Writes the human report. `verbose` also lists suppressed findings.
 pub fn write(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<()> {
@@ -41,7 +41,12 @@ pub fn write(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<
             writeln!(
                 out,
                 "suppressed ({by}): {}:{}:{}  {}  [{}]  fingerprint {}",
-                f.path, f.line, f.column, f.description, f.rule_id, f.fingerprint
+                escape_control(&f.path),
+                f.line,
+                f.column,
+                f.description,
+                f.rule_id,
+                f.fingerprint
             )?;
         }
     }
@@ -145,7 +150,7 @@ fn write_finding(out: &mut dyn Write, f: &Finding, summary: &Summary) -> io::Res
     writeln!(
         out,
         "  {}:{}:{}  {}  [{}]",
-        f.path,
+        escape_control(&f.path),
         f.line,
         f.column,
         short_description(&f.description),
@@ -169,7 +174,7 @@ fn write_finding(out: &mut dyn Write, f: &Finding, summary: &Summary) -> io::Res
     let r = &f.remediation;
     let whole_file = f.secret_length == 0;
     if summary.mode.is_staged() {
-        let path = shell_quote(&f.path);
+        let path = escape_control(&shell_quote(&f.path)).into_owned();
         if summary.first_commit {
             writeln!(out, "    unstage  git rm --cached -- {path}")?;
         } else {
@@ -243,7 +248,12 @@ pub fn write_summary_line(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     }
     writeln!(out, "{line}")?;
     for skipped in s.skipped.iter().take(20) {
-        writeln!(out, "  skipped {}: {}", skipped.path, skipped.reason)?;
+        writeln!(
+            out,
+            "  skipped {}: {}",
+            escape_control(&skipped.path),
+            skipped.reason
+        )?;
     }
     if s.skipped.len() > 20 {
         writeln!(out, "  … and {} more skipped", s.skipped.len() - 20)?;

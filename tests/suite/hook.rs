@@ -91,7 +91,10 @@ fn missing_binary_refuses_the_commit() {
     };
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("recorded at install time is missing"), "{stderr}");
+    assert!(
+        stderr.contains("recorded at install time is missing"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -141,7 +144,13 @@ fn an_impostor_tierzero_on_path_is_never_trusted() {
         cmd.output().unwrap()
     };
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "the impostor passed the commit: {stderr}");
-    assert!(stderr.contains("binary recorded at install time is missing"), "{stderr}");
+    assert!(
+        !out.status.success(),
+        "the impostor passed the commit: {stderr}"
+    );
+    assert!(
+        stderr.contains("binary recorded at install time is missing"),
+        "{stderr}"
+    );
     assert!(stderr.contains("Reinstall"), "{stderr}");
 }

@@ -23,6 +23,7 @@ mod merge;
 mod messages;
 mod output;
 mod prepush;
+mod redaction;
 mod rules;
 mod staged;
 mod suppress;
