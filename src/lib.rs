@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod agent;
 pub mod baseline;
 pub mod commands;
 pub mod config;

@@ -66,6 +66,18 @@ enum Command {
     /// Convert another tool's configuration into .tierzero.toml syntax.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Answer an AI coding agent's hook call: reads the payload on stdin, refuses writes,
+    /// reads, commands and prompts that carry a credential, in the tool's own format.
+    ///
+    /// Installed by `tierzero install --agent TOOL`; see docs/AGENTS.md.
+    Agent {
+        /// claude-code, cursor, codex, copilot or gemini.
+        #[arg(value_parser = tierzero::agent::Tool::parse)]
+        tool: tierzero::agent::Tool,
+        /// The hook event, for payloads that do not name it (Copilot CLI).
+        #[arg(long)]
+        event: Option<String>,
+    },
     /// Entry point for the installed git hooks (not for direct use).
     #[command(hide = true)]
     Hook {
@@ -241,6 +253,16 @@ struct InstallArgs {
     /// .husky/pre-merge-commit) instead of only printing it.
     #[arg(long)]
     husky: bool,
+    /// Install (or remove) the hooks of an AI coding agent instead of git's: claude-code,
+    /// cursor, codex, copilot or gemini (see docs/AGENTS.md).
+    #[arg(long, value_name = "TOOL", value_parser = tierzero::agent::Tool::parse)]
+    agent: Option<tierzero::agent::Tool>,
+    /// With --agent: the user's settings file (~/.claude/settings.json, …).
+    #[arg(long, requires = "agent", conflicts_with = "project")]
+    user: bool,
+    /// With --agent: the repository's settings file (.claude/settings.json, …; the default).
+    #[arg(long, requires = "agent")]
+    project: bool,
 }
 
 impl ScanArgs {
@@ -366,6 +388,29 @@ fn summarize_actions(lines: &[String]) -> Vec<String> {
     folded
 }
 
+fn run_agent_install(args: &InstallArgs, install: bool) -> Result<i32, Error> {
+    use tierzero::agent::settings::{self, Scope};
+    let Some(tool) = args.agent else {
+        return Err(Error::Usage("--agent needs a tool".into()));
+    };
+    let scope = if args.user {
+        Scope::User
+    } else {
+        Scope::Project
+    };
+    let report = if install {
+        settings::install(tool, scope, args.dry_run)?
+    } else {
+        settings::uninstall(tool, scope, args.dry_run)?
+    };
+    if !args.quiet {
+        for line in &report.lines {
+            println!("tierzero: {line}");
+        }
+    }
+    Ok(EXIT_CLEAN)
+}
+
 fn try_main(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
@@ -407,6 +452,19 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
             }),
             other => Err(Error::Usage(format!("unknown hook {other:?}"))),
         },
+        Command::Agent { tool, event } => {
+            let mut input = Vec::new();
+            // An unreadable payload is still answered: empty input is refused as malformed.
+            if std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut input).is_err() {
+                input.clear();
+            }
+            let answer = tierzero::agent::run(tool, input, event);
+            print!("{}", answer.stdout);
+            eprint!("{}", answer.stderr);
+            Ok(answer.code)
+        }
+        Command::Install(args) if args.agent.is_some() => run_agent_install(&args, true),
+        Command::Uninstall(args) if args.agent.is_some() => run_agent_install(&args, false),
         Command::Install(args) => {
             let opts = args.options();
             let actions = install::install(&opts)?;
