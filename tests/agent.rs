@@ -171,6 +171,26 @@ fn claude_write_with_a_key_is_denied_and_without_is_allowed() {
     );
     assert_eq!(claude_decision(&clean), None);
     assert!(clean.stderr.is_empty());
+
+    // A NUL byte does not make the text "binary" and unscanned; CRLF and a huge line
+    // change nothing either.
+    for content in [
+        format!("\u{0}\r\nKEY = \"{key}\"\r\n"),
+        format!("{}KEY = \"{key}\"\n", "x".repeat(300_000)),
+    ] {
+        let call = agent(
+            &r,
+            "claude-code",
+            &claude(
+                &r,
+                "PreToolUse",
+                "Write",
+                json!({"file_path": abs(&r, "blob.txt"), "content": content}),
+            ),
+        );
+        assert_eq!(claude_decision(&call).as_deref(), Some("deny"));
+        call.assert_no_secret(&[&key]);
+    }
 }
 
 #[test]

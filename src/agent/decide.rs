@@ -113,16 +113,28 @@ impl Ctx<'_> {
         shown.to_string_lossy().replace('\\', "/")
     }
 
-    fn scan(&self, path: &str, text: &[u8]) -> Result<Vec<Finding>> {
+    /// Scans `text` as the content of `path`. With `as_text`, NUL bytes do not make it
+    /// binary.
+    fn scan(&self, path: &str, text: &[u8], as_text: bool) -> Result<Vec<Finding>> {
         let mut scanner = Scanner::new(&self.loaded.rules, &self.loaded.suppressor, false);
-        scan_text(&mut scanner, path, text)?;
+        // Whatever an agent writes, sends or reads into its context is text to the model: a
+        // NUL byte must not make it "binary" and unscanned (the git hook skips binaries).
+        let text: std::borrow::Cow<'_, [u8]> = if as_text && memchr::memchr(0, text).is_some() {
+            text.iter()
+                .map(|&b| if b == 0 { b' ' } else { b })
+                .collect::<Vec<u8>>()
+                .into()
+        } else {
+            text.into()
+        };
+        scan_text(&mut scanner, path, &text)?;
         Ok(scanner.into_findings())
     }
 
     /// Unsuppressed content findings (not path rules) in `text`.
-    fn secrets_in(&self, path: &str, text: &[u8]) -> Result<Vec<Finding>> {
+    fn secrets_in(&self, path: &str, text: &[u8], as_text: bool) -> Result<Vec<Finding>> {
         Ok(self
-            .scan(path, text)?
+            .scan(path, text, as_text)?
             .into_iter()
             .filter(|f| f.suppressed_by.is_none() && f.secret_length > 0)
             .collect())
@@ -131,7 +143,7 @@ impl Ctx<'_> {
     /// The path rules `path` matches; `with_suppressed` also returns allowlisted ones.
     fn path_rules(&self, path: &str, with_suppressed: bool) -> Result<Vec<Finding>> {
         Ok(self
-            .scan(path, b"")?
+            .scan(path, b"", true)?
             .into_iter()
             .filter(|f| f.secret_length == 0 && (with_suppressed || f.suppressed_by.is_none()))
             .collect())
@@ -153,14 +165,16 @@ impl Ctx<'_> {
                 crate::report::short_description(&f.description)
             )));
         }
-        let bytes = match content {
-            Some(c) => Some(c.as_bytes().to_vec()),
-            None => read_small(&abs),
+        // Content the tool is about to send is text to the model; a file on disk is read
+        // as the git hook reads it (binaries skipped: an image is not sent as bytes).
+        let (bytes, as_text) = match content {
+            Some(c) => (Some(c.as_bytes().to_vec()), true),
+            None => (read_small(&abs), false),
         };
         let Some(bytes) = bytes else {
             return Ok(None);
         };
-        let found = self.secrets_in(&shown, &bytes)?;
+        let found = self.secrets_in(&shown, &bytes, as_text)?;
         if found.is_empty() {
             return Ok(None);
         }
@@ -188,7 +202,7 @@ impl Ctx<'_> {
         if abs.is_some() && !self.path_rules(&shown, true)?.is_empty() {
             return Ok(None);
         }
-        let found = self.secrets_in(&shown, new.as_bytes())?;
+        let found = self.secrets_in(&shown, new.as_bytes(), true)?;
         if found.is_empty() {
             return Ok(None);
         }
@@ -197,14 +211,18 @@ impl Ctx<'_> {
         let mut existing = HashSet::new();
         for o in old {
             existing.extend(
-                self.scan(&shown, o.as_bytes())?
+                self.scan(&shown, o.as_bytes(), true)?
                     .into_iter()
                     .map(|f| f.fingerprint),
             );
         }
         if use_disk {
             if let Some(disk) = abs.as_deref().and_then(read_small) {
-                existing.extend(self.scan(&shown, &disk)?.into_iter().map(|f| f.fingerprint));
+                existing.extend(
+                    self.scan(&shown, &disk, false)?
+                        .into_iter()
+                        .map(|f| f.fingerprint),
+                );
             }
         }
         let added: Vec<Finding> = found
@@ -223,7 +241,7 @@ impl Ctx<'_> {
     }
 
     fn check_text(&self, label: &str, text: &str, prompt: bool) -> Result<Option<String>> {
-        let found = self.secrets_in("<text>", text.as_bytes())?;
+        let found = self.secrets_in("<text>", text.as_bytes(), true)?;
         if found.is_empty() {
             return Ok(None);
         }
@@ -247,7 +265,7 @@ impl Ctx<'_> {
     }
 
     fn check_shell(&self, command: &str) -> Result<Option<String>> {
-        let found = self.secrets_in("<shell command>", command.as_bytes())?;
+        let found = self.secrets_in("<shell command>", command.as_bytes(), true)?;
         if !found.is_empty() {
             let var = var_name(&found[0]).unwrap_or_else(|| "API_KEY".into());
             return Ok(Some(format!(
@@ -435,7 +453,7 @@ pub fn decide(req: &Request) -> Result<Verdict> {
                 ctx.check_text(label, text, req.stage == Stage::Prompt)?
             }
             Check::Output { label, text } => {
-                let found = ctx.secrets_in("<tool output>", text.as_bytes())?;
+                let found = ctx.secrets_in("<tool output>", text.as_bytes(), true)?;
                 (!found.is_empty()).then(|| {
                     format!(
                         "tierzero: the output of {label} contains a credential ({}). Do not repeat, store or use the value; \
