@@ -335,6 +335,17 @@ fn claude_reads_of_secret_files() {
     );
     assert_eq!(claude_decision(&aws).as_deref(), Some("deny"));
     assert!(claude_reason(&aws).contains("aws-credentials-file"));
+    // Credential files without a path rule are caught by their content (.npmrc tokens).
+    let npm = format!("npm_{}", "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5");
+    r.write(
+        ".npmrc",
+        format!("//registry.npmjs.org/:_authToken={npm}\n"),
+    );
+    let npmrc = read(".npmrc");
+    assert_eq!(claude_decision(&npmrc).as_deref(), Some("deny"));
+    npmrc.assert_no_secret(&[&npm]);
+    r.write(".npmrc", "registry=https://registry.npmjs.org/\n");
+    assert_eq!(claude_decision(&read(".npmrc")), None);
     // Grep on a secret file prints its lines.
     let grep = agent(
         &r,

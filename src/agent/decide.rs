@@ -442,6 +442,21 @@ pub fn decide(req: &Request) -> Result<Verdict> {
         root,
         cwd,
     };
+    // The keyword automaton is built on first use; build it on a second core while this
+    // one compiles the path rules the first check needs (each is about a millisecond, and
+    // an agent waits for every decision).
+    std::thread::scope(|s| {
+        let warm = s.spawn(|| {
+            let _ = loaded.rules.prefilter().for_each_hit(b"x", |_, _| {});
+        });
+        let verdict = decide_checks(&ctx, req);
+        // A failed warm-up only means the automaton is built on first use instead.
+        let _ = warm.join();
+        verdict
+    })
+}
+
+fn decide_checks(ctx: &Ctx<'_>, req: &Request) -> Result<Verdict> {
     for check in &req.checks {
         let reason = match check {
             Check::Write { path, new, old } => {
