@@ -58,5 +58,13 @@ args=()
 for p in write edit bash read prompt write-key; do
   args+=(-n "$p" "$bin agent claude-code < $work/$p.json")
 done
-hyperfine --warmup 10 --runs "$runs" -i --export-markdown "$work/agent.md" "${args[@]}" >&2
-cat "$work/agent.md"
+hyperfine --warmup 10 --runs "$runs" --export-json "$work/agent.json" "${args[@]}" >&2
+# Wall-clock median and minimum, and CPU time (user + system): on a loaded machine the
+# wall clock includes waiting for a core, the CPU time does not.
+python3 - "$work/agent.json" <<'PY'
+import json, statistics, sys
+print("| payload | median ms | min ms | CPU (user+sys) ms |")
+print("|---|---|---|---|")
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"| {r['command']} | {statistics.median(r['times'])*1e3:.1f} | {r['min']*1e3:.1f} | {(r['user']+r['system'])*1e3:.1f} |")
+PY

@@ -42,14 +42,14 @@ struct Ctx<'a> {
     known_vars: Vec<String>,
 }
 
-/// The repository root around `cwd` (or `cwd` itself outside a repository).
+/// The working tree root around `cwd`: the nearest directory holding `.git` (a directory,
+/// or a file for worktrees and submodules), else `cwd` itself. A stat per level instead of
+/// opening the repository with libgit2 (a quarter of a millisecond on every tool call).
 fn root_of(cwd: &Path) -> PathBuf {
-    match git2::Repository::discover(cwd) {
-        Ok(repo) => repo
-            .workdir()
-            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf),
-        Err(_) => cwd.to_path_buf(),
-    }
+    cwd.ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(cwd)
+        .to_path_buf()
 }
 
 /// Upper-case identifiers named by the rules' `env_var` fields (`OPENAI_API_KEY`, …): a
