@@ -1035,7 +1035,16 @@ fn cursor_gemini_codex_copilot_install_and_uninstall() {
         .as_str()
         .unwrap()
         .ends_with("--event preToolUse"));
-    assert!(r.path.join(".codex/hooks.json").is_file());
+    let codex: Value = serde_json::from_str(&read(&r.path.join(".codex/hooks.json"))).unwrap();
+    let group = &codex["hooks"]["PreToolUse"][0];
+    assert!(
+        group.get("matcher").is_none(),
+        "no matcher: every tool ({group})"
+    );
+    assert!(group["hooks"][0]["command"]
+        .as_str()
+        .unwrap()
+        .ends_with(" agent codex"));
     for tool in ["cursor", "gemini", "codex", "copilot"] {
         let (code, out, err) = r.run(&["uninstall", "--agent", tool]);
         assert_eq!(code, 0, "{tool}: {out}{err}");

@@ -108,8 +108,10 @@ fn entry(tool: Tool, binary: &Path, event: &str) -> Value {
         Tool::ClaudeCode | Tool::Codex => {
             let hook =
                 json!({"type": "command", "command": command(tool, binary, None), "timeout": 30});
-            match event {
-                "UserPromptSubmit" => json!({"hooks": [hook]}),
+            // Claude Code documents `*` as "every tool"; Codex matchers are regexes, where an
+            // absent matcher is what means every tool.
+            match (tool, event) {
+                (_, "UserPromptSubmit") | (Tool::Codex, _) => json!({"hooks": [hook]}),
                 _ => json!({"matcher": "*", "hooks": [hook]}),
             }
         }
