@@ -255,7 +255,12 @@ struct InstallArgs {
     husky: bool,
     /// Install (or remove) the hooks of an AI coding agent instead of git's: claude-code,
     /// cursor, codex, copilot or gemini (see docs/AGENTS.md).
-    #[arg(long, value_name = "TOOL", value_parser = tierzero::agent::Tool::parse)]
+    #[arg(
+        long,
+        value_name = "TOOL",
+        value_parser = tierzero::agent::Tool::parse,
+        conflicts_with_all = ["global", "template", "pre_push", "husky"]
+    )]
     agent: Option<tierzero::agent::Tool>,
     /// With --agent: the user's settings file (~/.claude/settings.json, …).
     #[arg(long, requires = "agent", conflicts_with = "project")]
