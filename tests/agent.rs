@@ -830,6 +830,20 @@ fn escape_hatches_are_the_git_hooks() {
     // An allowlisted path in .tierzero.toml, as for the git hook.
     r.write(".tierzero.toml", "[allow]\npaths = [\"tests/\"]\n");
     assert_eq!(claude_decision(&write(format!("K = \"{key}\"\n"))), None);
+    // Reading that file back: its output is judged under its path, so the allowlist holds.
+    let mut post = claude(
+        &r,
+        "PostToolUse",
+        "Read",
+        json!({"file_path": abs(&r, "tests/fixture.py")}),
+    );
+    post["tool_response"] = json!({"type": "text", "file": {"filePath": abs(&r, "tests/fixture.py"), "content": format!("K = \"{key}\"\n")}});
+    let post_call = agent(&r, "claude-code", &post);
+    assert_eq!((post_call.code, post_call.stdout.as_str()), (0, ""));
+    post["tool_input"] = json!({"file_path": abs(&r, "src/other.py")});
+    let post_call = agent(&r, "claude-code", &post);
+    assert_eq!(post_call.json()["decision"], "block");
+    post_call.assert_no_secret(&[&key]);
     r.write(".env.ci", format!("OPENAI_API_KEY={key}\n"));
     r.write(".tierzero.toml", "[allow]\npaths = [\".env.ci\"]\n");
     let read = agent(

@@ -467,8 +467,12 @@ fn decide_checks(ctx: &Ctx<'_>, req: &Request) -> Result<Verdict> {
             Check::Text { label, text } => {
                 ctx.check_text(label, text, req.stage == Stage::Prompt)?
             }
-            Check::Output { label, text } => {
-                let found = ctx.secrets_in("<tool output>", text.as_bytes(), true)?;
+            Check::Output { label, path, text } => {
+                let shown = path.as_deref().map_or_else(
+                    || "<tool output>".to_string(),
+                    |p| ctx.rule_path(&absolute(p, &ctx.cwd)),
+                );
+                let found = ctx.secrets_in(&shown, text.as_bytes(), true)?;
                 (!found.is_empty()).then(|| {
                     format!(
                         "tierzero: the output of {label} contains a credential ({}). Do not repeat, store or use the value; \

@@ -80,6 +80,9 @@ pub enum Check {
     Output {
         /// Which tool produced it.
         label: String,
+        /// The file the tool read, when it read one: the output is that file's content,
+        /// so it is scanned under that path (path allowlists apply, as for the read).
+        path: Option<String>,
         /// The output.
         text: String,
     },
@@ -516,6 +519,7 @@ pub fn parse(tool: Tool, bytes: &[u8], event_hint: Option<&str>) -> Result<Reque
                     label: tool_name
                         .clone()
                         .unwrap_or_else(|| "the shell command".into()),
+                    path: None,
                     text: tool_output(&v, &["output", "result_json", "tool_output"]),
                 });
                 (Stage::AfterTool, CursorEvent::After)
@@ -541,6 +545,7 @@ pub fn parse(tool: Tool, bytes: &[u8], event_hint: Option<&str>) -> Result<Reque
             "PostToolUse" | "postToolUse" | "AfterTool" => {
                 let name = need_tool()?;
                 checks.push(Check::Output {
+                    path: string_of(&tool_input, PATH_KEYS),
                     label: name,
                     text: tool_output(
                         &v,
