@@ -189,11 +189,12 @@ fn remove_ours(tool: Tool, doc: &mut Value) -> usize {
         }
     }
     for event in emptied {
-        hooks.remove(&event);
+        // shift_remove keeps the order of the remaining events (remove would swap).
+        hooks.shift_remove(&event);
     }
     if removed > 0 && hooks.is_empty() {
         if let Some(map) = doc.as_object_mut() {
-            map.remove("hooks");
+            map.shift_remove("hooks");
         }
     }
     removed
