@@ -69,6 +69,18 @@ pub enum Command {
     /// Convert another tool's configuration into .tierzero.toml syntax.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Answer an AI coding agent's hook call: reads the payload on stdin, refuses writes,
+    /// reads, commands and prompts that carry a credential, in the tool's own format.
+    ///
+    /// Installed by `tierzero install --agent TOOL`; see docs/AGENTS.md.
+    Agent {
+        /// claude-code, cursor, codex, copilot or gemini.
+        #[arg(value_parser = crate::agent::Tool::parse)]
+        tool: crate::agent::Tool,
+        /// The hook event, for payloads that do not name it (Copilot CLI).
+        #[arg(long)]
+        event: Option<String>,
+    },
     /// Entry point for the installed git hooks (not for direct use).
     #[command(hide = true)]
     Hook {
@@ -273,6 +285,21 @@ pub struct InstallArgs {
     /// add tierzero's line to its pre-commit and pre-merge-commit instead of only printing it.
     #[arg(long)]
     pub tracked_hooks: bool,
+    /// Install (or remove) the hooks of an AI coding agent instead of git's: claude-code,
+    /// cursor, codex, copilot or gemini (see docs/AGENTS.md).
+    #[arg(
+        long,
+        value_name = "TOOL",
+        value_parser = crate::agent::Tool::parse,
+        conflicts_with_all = ["global", "template", "pre_push", "husky"]
+    )]
+    pub agent: Option<crate::agent::Tool>,
+    /// With --agent: the user's settings file (~/.claude/settings.json, …).
+    #[arg(long, requires = "agent", conflicts_with = "project")]
+    pub user: bool,
+    /// With --agent: the repository's settings file (.claude/settings.json, …; the default).
+    #[arg(long, requires = "agent")]
+    pub project: bool,
 }
 
 const UNINSTALL_HELP: &str = "\

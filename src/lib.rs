@@ -19,6 +19,7 @@
 // All output goes through `commands::Console`; the library never prints on its own.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod agent;
 pub mod cli;
 pub mod commands;
 pub mod engine;

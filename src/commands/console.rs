@@ -21,14 +21,18 @@ pub enum Outcome {
     Found,
     /// `status`: this repository is not protected.
     NotProtected,
+    /// An agent hook refused the tool call (the agents read exit status 2 as "blocked").
+    Denied,
 }
 
 impl Outcome {
-    /// The exit code: 0 clean, 1 found / not protected. Errors are 2 ([`EXIT_ERROR`]).
+    /// The exit code: 0 clean, 1 found / not protected, 2 an agent call denied. Errors are
+    /// 2 too ([`EXIT_ERROR`]): both fail closed.
     pub fn exit_code(self) -> i32 {
         match self {
             Outcome::Clean => EXIT_CLEAN,
             Outcome::Found | Outcome::NotProtected => EXIT_FOUND,
+            Outcome::Denied => EXIT_ERROR,
         }
     }
 }

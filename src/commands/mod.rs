@@ -7,6 +7,7 @@
 use crate::cli::{Cli, Command};
 use crate::error::Result;
 
+pub mod agent;
 pub mod baseline;
 pub mod console;
 pub mod hook;
@@ -29,6 +30,9 @@ pub fn run(cli: Cli, console: &mut Console<'_>) -> Result<Outcome> {
             })
         }
         Command::Hook { name, args } => hook::run(&name, &args, console),
+        Command::Agent { tool, event } => agent::answer(tool, event, console),
+        Command::Install(args) if args.agent.is_some() => agent::install(&args, true, console),
+        Command::Uninstall(args) if args.agent.is_some() => agent::install(&args, false, console),
         Command::Install(args) => install::install(&args.options(), console),
         Command::Uninstall(args) => install::uninstall(&args.options(), console),
         Command::Status => install::status(console),

@@ -93,7 +93,7 @@ pub fn write(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<
 /// outside parentheses (the rest details the format, which JSON, SARIF and
 /// `tierzero rules --explain` carry), without the key catalog's reference numbers such as
 /// ` (A2)`, and without parenthesised details when it is still long.
-fn short_description(description: &str) -> String {
+pub fn short_description(description: &str) -> String {
     let bytes = description.as_bytes();
     let mut depth = 0i32;
     let mut end = description.len();

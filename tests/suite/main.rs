@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod common;
 
+mod agent;
 mod architecture;
 mod baseline;
 mod bypass;

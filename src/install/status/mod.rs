@@ -373,6 +373,9 @@ pub fn check() -> Result<Status> {
             }
         ));
     }
+    for line in crate::agent::settings::status_lines(&root) {
+        status.say(line);
+    }
     let skip = std::env::var_os("TIERZERO_SKIP").is_some_and(|v| v == "1");
     if skip {
         status.say("warning: TIERZERO_SKIP=1 is set in this environment: hooks skip the scan");
