@@ -23,6 +23,7 @@ pub mod config;
 pub mod diff;
 pub mod error;
 pub mod finding;
+pub mod fix;
 pub mod history;
 pub mod ignore;
 pub mod import;

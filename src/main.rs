@@ -66,6 +66,10 @@ enum Command {
     /// Convert another tool's configuration into .tierzero.toml syntax.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Take blocked keys out of the code: rewrite each literal into an environment lookup,
+    /// move the value to .env (ignored by git), re-stage. Shows the patch and asks first.
+    #[command(after_help = FIX_HELP)]
+    Fix(FixArgs),
     /// Entry point for the installed git hooks (not for direct use).
     #[command(hide = true)]
     Hook {
@@ -74,6 +78,33 @@ enum Command {
         /// The arguments git passed.
         args: Vec<String>,
     },
+}
+
+const FIX_HELP: &str = "\
+Every file it changes is backed up under .git/tierzero/fix-backup/ first. The patch it prints
+shows removed keys only as their redacted preview. See docs/FIX.md.
+Exit codes: 0 nothing left to fix, 1 keys remain (dry run, declined, manual steps), 2 error.";
+
+#[derive(Args)]
+struct FixArgs {
+    /// Apply without asking (for scripts).
+    #[arg(long, short)]
+    yes: bool,
+    /// Print the patch only; change nothing.
+    #[arg(long, conflicts_with = "yes")]
+    dry_run: bool,
+    /// Fix the keys a commit range added, where they still are (index, working tree); same
+    /// syntax as `tierzero scan --range`.
+    #[arg(
+        long,
+        value_name = "RANGE",
+        allow_hyphen_values = true,
+        conflicts_with = "files"
+    )]
+    range: Vec<String>,
+    /// Fix these files on disk instead of the staged change.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    files: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -369,6 +400,32 @@ fn summarize_actions(lines: &[String]) -> Vec<String> {
 fn try_main(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
+        Command::Fix(args) => {
+            use std::io::IsTerminal;
+            let source = if !args.range.is_empty() {
+                tierzero::fix::Source::Range(args.range)
+            } else if !args.files.is_empty() {
+                tierzero::fix::Source::Files(args.files)
+            } else {
+                tierzero::fix::Source::Staged
+            };
+            let confirm = if args.dry_run {
+                tierzero::fix::Confirm::DryRun
+            } else if args.yes {
+                tierzero::fix::Confirm::Yes
+            } else {
+                tierzero::fix::Confirm::Ask {
+                    terminal: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
+                }
+            };
+            let opts = tierzero::fix::FixOptions { source, confirm };
+            let outcome = tierzero::fix::run(
+                &opts,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stdin().lock(),
+            )?;
+            Ok(outcome.exit_code())
+        }
         Command::Hook { name, args } => match name.as_str() {
             "pre-push" => {
                 let report = tierzero::prepush::scan_push(&args, std::io::stdin().lock())?;

@@ -127,6 +127,9 @@ pub fn write_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
             )?;
         }
         if staged {
+            if blocking.iter().any(|f| crate::fix::lang::fixable(&f.path)) {
+                writeln!(out, "Let tierzero take the key out of the code: `tierzero fix` (shows the patch, asks first).")?;
+            }
             writeln!(
                 out,
                 "Committing anyway with `git commit --no-verify` does not make the key safe: CI scans it too."
