@@ -743,3 +743,52 @@ fn unknown_files_get_instructions_and_range_and_files_modes_work() {
     );
     assert_eq!(read(&repo, "app.cfg"), cfg);
 }
+
+#[test]
+fn asks_once_on_a_terminal() {
+    // util-linux `script` gives the command a real terminal; skip where it is missing.
+    if !have("script", "--version") {
+        println!("script (util-linux) not installed: skipping the terminal test");
+        return;
+    }
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    let k = openai_key();
+    let text = format!("KEY = \"{k}\"\n");
+    repo.stage("app.py", &text);
+    let binary = assert_cmd::cargo::cargo_bin("tierzero");
+    let on_terminal = |answer: &str| {
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &format!("{} fix", binary.display()), "/dev/null"])
+            .current_dir(&repo.path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        sb.env(&mut cmd);
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let all = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(!all.contains(&k), "a full key was printed");
+        assert_eq!(
+            all.matches("Apply these changes? [y/N]").count(),
+            1,
+            "{all}"
+        );
+        all
+    };
+    let out = on_terminal("n\n");
+    assert!(out.contains("nothing was changed"), "{out}");
+    assert_eq!(read(&repo, "app.py"), text);
+    let out = on_terminal("y\n");
+    assert!(out.contains("tierzero fix: done"), "{out}");
+    assert_eq!(
+        read(&repo, "app.py"),
+        "import os\n\nKEY = os.environ[\"OPENAI_API_KEY\"]\n"
+    );
+}

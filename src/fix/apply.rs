@@ -102,7 +102,7 @@ fn replace_file(path: &Path, content: &[u8], create_mode: u32) -> Result<()> {
 }
 
 /// Applies `plan`. On error the message names the backup, which holds every original.
-pub fn apply(plan: &Plan, git: &Git) -> Result<Applied> {
+pub fn apply(plan: &Plan, git: &Git, repo: &git2::Repository) -> Result<Applied> {
     let root = git.git_dir.join("tierzero").join("fix-backup");
     let mut backup = root.join(stamp());
     let mut n = 2;
@@ -165,6 +165,12 @@ pub fn apply(plan: &Plan, git: &Git) -> Result<Applied> {
         staged: Vec::new(),
         unstaged: Vec::new(),
     };
+    let blob = |content: &[u8]| {
+        repo.blob(content)
+            .map_err(Error::git("writing a blob"))
+            .map_err(with_backup)
+    };
+    let mut entries = Vec::new();
     // `.env` first: once code stops holding the key, the value must already be saved.
     for a in plan
         .aux
@@ -175,24 +181,20 @@ pub fn apply(plan: &Plan, git: &Git) -> Result<Applied> {
         replace_file(&git.abs(&a.path), &a.new, a.create_mode).map_err(with_backup)?;
         applied.work_files.push(a.path.clone());
         if let Some(e) = &a.index {
-            let oid = git.hash_object(&e.new).map_err(with_backup)?;
-            git.update_index(e.mode, &oid, &a.path)
-                .map_err(with_backup)?;
-            applied.staged.push(a.path.clone());
+            entries.push((e.mode, blob(&e.new)?, a.path.clone()));
         }
     }
     for f in &plan.files {
         if let Some((mode, side)) = &f.index {
-            let oid = git.hash_object(&side.new.content).map_err(with_backup)?;
-            git.update_index(*mode, &oid, &f.path)
-                .map_err(with_backup)?;
-            applied.staged.push(f.path.clone());
+            entries.push((*mode, blob(&side.new.content)?, f.path.clone()));
         }
         if let Some(side) = &f.work {
             replace_file(&git.abs(&f.path), &side.new.content, 0o644).map_err(with_backup)?;
             applied.work_files.push(f.path.clone());
         }
     }
+    git.update_index(&entries).map_err(with_backup)?;
+    applied.staged = entries.into_iter().map(|(_, _, path)| path).collect();
     for u in &plan.unstage {
         git.rm_cached(&u.path).map_err(with_backup)?;
         applied.unstaged.push(u.path.clone());

@@ -1,7 +1,7 @@
-//! The few git writes `tierzero fix` makes, through git itself so that whatever index
-//! format, hooks path or worktree layout the repository uses is honoured: writing a blob,
-//! pointing an index entry at it, removing an entry, asking whether a path is ignored.
-//! Reads go through libgit2 (see `diff`), writes never do.
+//! The few index operations `tierzero fix` makes, through git itself so that whatever index
+//! format (split, sparse, v4) or worktree layout the repository uses is honoured: pointing
+//! index entries at new blobs, removing an entry, asking whether a path is ignored. Blobs
+//! are written with libgit2 (a loose object, nothing else changes); the index never is.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -86,20 +86,18 @@ impl Git {
         })
     }
 
-    /// Stores `content` as a blob, byte for byte (no clean filters: it already is index
-    /// content), and returns its id.
-    pub fn hash_object(&self, content: &[u8]) -> Result<String> {
-        let (_, out) = self.run(
-            &["hash-object", "-w", "--no-filters", "--stdin"],
-            Some(content),
-        )?;
-        Ok(String::from_utf8_lossy(&out).trim().to_string())
-    }
-
-    /// Points the index entry for `path` at blob `oid` with `mode` (adding it if new).
-    pub fn update_index(&self, mode: u32, oid: &str, path: &str) -> Result<()> {
-        let info = format!("{mode:o},{oid},{path}");
-        self.run(&["update-index", "--add", "--cacheinfo", &info], None)
+    /// Points the index entries for `paths` at their blobs with their modes (adding those
+    /// that are new), in one `git update-index` run.
+    pub fn update_index(&self, entries: &[(u32, git2::Oid, String)]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut input = Vec::new();
+        for (mode, oid, path) in entries {
+            input.extend_from_slice(format!("{mode:o} {oid}\t{path}").as_bytes());
+            input.push(0);
+        }
+        self.run(&["update-index", "-z", "--index-info"], Some(&input))
             .map(drop)
     }
 

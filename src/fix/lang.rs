@@ -132,7 +132,7 @@ pub fn fixable(path: &str) -> bool {
 /// template meant to be committed.
 pub fn is_dotenv_name(lower: &str) -> bool {
     const TEMPLATES: &[&str] = &["example", "sample", "template", "dist", "defaults"];
-    if lower == ".env" || lower == ".envrc" {
+    if lower == ".env" {
         return true;
     }
     if let Some(rest) = lower.strip_prefix(".env.") {
@@ -187,6 +187,7 @@ mod tests {
         assert_eq!(Lang::detect("config/.env.local", b""), Lang::Dotenv);
         assert_eq!(Lang::detect("prod.env", b""), Lang::Dotenv);
         assert_eq!(Lang::detect(".env.example", b""), Lang::Unknown);
+        assert_eq!(Lang::detect(".envrc", b""), Lang::Unknown);
         assert_eq!(Lang::detect("main.tf", b""), Lang::Terraform);
         assert_eq!(Lang::detect("a.ipynb", b""), Lang::Notebook);
     }

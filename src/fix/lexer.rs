@@ -402,7 +402,11 @@ pub fn yaml_comment_before(line: &str, pos: usize) -> bool {
         let c = b[i];
         match st {
             St::Plain => {
-                let prev = line[..i].trim_end().as_bytes().last().copied();
+                let prev = b[..i]
+                    .iter()
+                    .rev()
+                    .find(|c| !c.is_ascii_whitespace())
+                    .copied();
                 let at_scalar_start = matches!(prev, None | Some(b':' | b'-' | b'[' | b'{' | b','));
                 match c {
                     b'#' if i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\t' => return true,

@@ -153,7 +153,7 @@ pub fn run(opts: &FixOptions, out: &mut dyn Write, input: &mut dyn BufRead) -> R
     if !go {
         return Ok(Outcome::NotApplied);
     }
-    let applied = apply::apply(&plan, &git)?;
+    let applied = apply::apply(&plan, &git, &repo)?;
     out.write_all(render::next_steps(&plan, Some(&applied)).as_bytes())
         .map_err(Error::io("<stdout>"))?;
     Ok(if plan.manual.is_empty() {

@@ -479,7 +479,14 @@ pub fn build(
             }
             if !lang.rewritable() {
                 let name = base_name(loaded, &f.rule_id, plan.secrets[i].hint.as_deref());
-                let text = if lang == Lang::OtherYaml {
+                let file_name = rel.rsplit('/').next().unwrap_or(&rel);
+                let text = if file_name.starts_with(".env") || file_name.ends_with(".env.example") {
+                    format!(
+                        "this template is committed: replace the value ({}) with an empty one (`{name}=`) \
+                         and keep the real key in .env (ignored by git)",
+                        f.preview
+                    )
+                } else if lang == Lang::OtherYaml {
                     format!(
                         "replace the key ({}) with a reference the program reading this YAML resolves (`${{{name}}}` in Compose, \
                          `${{{{ secrets.{name} }}}}` in a GitHub workflow), and keep the value in {name} outside git",

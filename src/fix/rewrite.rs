@@ -237,6 +237,9 @@ pub fn rewrite_at(
     var: &str,
     before: &str,
 ) -> Result<Vec<Edit>, String> {
+    if !line.is_char_boundary(s.start) || !line.is_char_boundary(s.end) {
+        return Err("the key is not a whole run of characters (invalid UTF-8 around it)".into());
+    }
     let secret = &line[s.clone()];
     if secret
         .bytes()
@@ -894,6 +897,7 @@ mod tests {
         assert!(r(Lang::CSharp, "const string Key = \"<K>\";").contains("static readonly"));
         assert!(r(Lang::Shell, "run # <K>").contains("comment"));
         assert!(r(Lang::Go, "x := <K>").contains("not inside a string"));
+        assert!(r(Lang::Compose, "é: x # <K>").contains("comment"));
     }
 
     #[test]
