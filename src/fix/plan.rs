@@ -22,8 +22,8 @@ use crate::finding::{fingerprint, Finding};
 use crate::report::Report;
 use crate::rules::RuleSet;
 
-/// One distinct key being taken out.
-#[derive(Clone, Debug)]
+/// One distinct key being taken out. Its `Debug` form shows the preview, never the bytes.
+#[derive(Clone)]
 pub struct Secret {
     /// Its bytes (memory only).
     pub bytes: Vec<u8>,
@@ -40,6 +40,16 @@ pub struct Secret {
     /// A name taken from the code (`api_key = "…"` → `API_KEY`), for rules that suggest
     /// none.
     pub hint: Option<String>,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secret")
+            .field("preview", &self.preview)
+            .field("len", &self.bytes.len())
+            .field("rule_id", &self.rule_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A `.env` variable the fix reads.

@@ -294,6 +294,12 @@ pub fn rewrite_at(
     let head = &line[..lit.start];
     let next_is_member = line[lit.end..].trim_start().starts_with(['.', '[']);
     let whole = pre.is_empty() && suf.is_empty();
+    if needs_constant(lang, head) {
+        return Err(format!(
+            "a case label, annotation or attribute needs a compile-time constant: read {var} at run time \
+             where the value is used instead"
+        ));
+    }
     let whole_literal = |text: String| {
         Ok(vec![Edit {
             range: lit.start..lit.end,
@@ -471,6 +477,19 @@ fn python(line: &str, lit: &Literal, pre: &str, suf: &str, var: &str) -> Result<
         range: lit.start..lit.end,
         text,
     }])
+}
+
+/// Whether the literal sits where only a constant may (Java/Kotlin/C# `case` labels,
+/// annotations, C# attributes), so a run-time read would not compile.
+fn needs_constant(lang: Lang, head: &str) -> bool {
+    if !matches!(lang, Lang::Java | Lang::Kotlin | Lang::CSharp) {
+        return false;
+    }
+    let t = head.trim_start();
+    let open_annotation =
+        t.starts_with('@') && head.matches('(').count() > head.matches(')').count();
+    let open_attribute = lang == Lang::CSharp && t.starts_with('[') && !head.contains(']');
+    t.starts_with("case ") || open_annotation || open_attribute
 }
 
 /// The end of a refusal that has no advice of its own: what to write instead.
@@ -898,6 +917,9 @@ mod tests {
         assert!(r(Lang::Shell, "run # <K>").contains("comment"));
         assert!(r(Lang::Go, "x := <K>").contains("not inside a string"));
         assert!(r(Lang::Compose, "é: x # <K>").contains("comment"));
+        assert!(r(Lang::Java, "@Key(\"<K>\")").contains("annotation"));
+        assert!(r(Lang::CSharp, "[ApiKey(\"<K>\")]").contains("attribute"));
+        assert!(r(Lang::Java, "    case \"<K>\":").contains("case label"));
     }
 
     #[test]
