@@ -69,6 +69,10 @@ pub enum Command {
     /// Convert another tool's configuration into .tierzero.toml syntax.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Take blocked keys out of the code: rewrite each literal into an environment lookup,
+    /// move the value to .env (ignored by git), re-stage. Shows the patch and asks first.
+    #[command(after_help = FIX_HELP)]
+    Fix(FixArgs),
     /// Answer an AI coding agent's hook call: reads the payload on stdin, refuses writes,
     /// reads, commands and prompts that carry a credential, in the tool's own format.
     ///
@@ -89,6 +93,34 @@ pub enum Command {
         /// The arguments git passed.
         args: Vec<String>,
     },
+}
+
+const FIX_HELP: &str = "\
+Every file it changes is backed up under .git/tierzero/fix-backup/ first. The patch it prints
+shows removed keys only as their redacted preview. See docs/FIX.md.
+Exit codes: 0 nothing left to fix, 1 keys remain (dry run, declined, manual steps), 2 error.";
+
+/// `tierzero fix`.
+#[derive(Args)]
+pub struct FixArgs {
+    /// Apply without asking (for scripts).
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Print the patch only; change nothing.
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+    /// Fix the keys a commit range added, where they still are (index, working tree); same
+    /// syntax as `tierzero scan --range`.
+    #[arg(
+        long,
+        value_name = "RANGE",
+        allow_hyphen_values = true,
+        conflicts_with = "files"
+    )]
+    pub range: Vec<String>,
+    /// Fix these files on disk instead of the staged change.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub files: Vec<PathBuf>,
 }
 
 /// Flags that choose the configuration, shared by every command that loads it.

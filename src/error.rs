@@ -68,6 +68,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// `tierzero fix` could not complete a step (a git write, a file it must not touch).
+    #[error("fix: {0}")]
+    Fix(String),
+
     /// A command-line usage error detected by the library.
     #[error("{0}")]
     Usage(String),

@@ -24,6 +24,7 @@ pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod error;
+pub mod fix;
 pub mod input;
 pub mod install;
 pub mod policy;

@@ -10,6 +10,7 @@ use crate::error::Result;
 pub mod agent;
 pub mod baseline;
 pub mod console;
+pub mod fix;
 pub mod hook;
 pub mod info;
 pub mod install;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli, console: &mut Console<'_>) -> Result<Outcome> {
             })
         }
         Command::Hook { name, args } => hook::run(&name, &args, console),
+        Command::Fix(args) => fix::run(&args, console),
         Command::Agent { tool, event } => agent::answer(tool, event, console),
         Command::Install(args) if args.agent.is_some() => agent::install(&args, true, console),
         Command::Uninstall(args) if args.agent.is_some() => agent::install(&args, false, console),

@@ -264,6 +264,11 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
     };
     let mut summary = summary(mode, &scan, &loaded, started);
     summary.first_commit = first_commit;
+    summary.fixable = mode.is_staged()
+        && scan
+            .findings
+            .iter()
+            .any(|f| f.suppressed_by.is_none() && crate::fix::lang::fixable(&f.path));
     // The hook runs on every ref update, after pre-commit already spoke for an ordinary
     // commit: it says something only when it refuses.
     summary.quiet = mode == ScanMode::NewCommits;

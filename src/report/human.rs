@@ -79,9 +79,16 @@ pub fn write(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<
             )?;
         }
         if mode.is_staged() {
+            if report.summary.fixable {
+                writeln!(
+                    out,
+                    "Let tierzero take the key out of the code: `tierzero fix` (shows the patch, asks first)."
+                )?;
+            }
             writeln!(
                 out,
-                "Committing anyway with `git commit --no-verify` does not make the key safe: CI scans it too."
+                "Committing anyway does not make the key safe: `--no-verify` still meets tierzero's\n\
+                 reference-transaction hook, and CI scans it too."
             )?;
         }
         writeln!(out)?;

@@ -128,6 +128,9 @@ pub struct Summary {
     pub merges_skipped: u64,
     /// Submodules and symbolic links passed over (they carry no content to scan).
     pub non_files: u64,
+    /// Some blocking finding is in a file `tierzero fix` can rewrite (the report says so).
+    #[serde(skip)]
+    pub fixable: bool,
     /// Nothing was scanned and nothing is worth a line (a ref update that adds no commit).
     #[serde(skip)]
     pub quiet: bool,

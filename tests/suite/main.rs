@@ -14,6 +14,7 @@ mod ci;
 mod cli;
 mod config;
 mod corpus;
+mod fix;
 mod hook;
 mod import;
 mod index_fast;
