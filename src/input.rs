@@ -59,8 +59,11 @@ pub enum Origin {
 /// Why a unit's content was not scanned (path rules still apply to it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SkipReason {
-    /// Binary content (a NUL byte near the start, as git decides).
+    /// Binary content (a NUL byte near the start, as git decides) with no printable run.
     Binary,
+    /// A git-lfs pointer whose object is not in the local LFS store: the content git-lfs
+    /// uploads was not scanned.
+    LfsObjectMissing,
     /// Larger than the size limit.
     TooLarge {
         /// The content's size in bytes.
@@ -80,6 +83,9 @@ impl std::fmt::Display for SkipReason {
             SkipReason::Binary => {
                 f.write_str("binary content is not scanned (path rules still apply)")
             }
+            SkipReason::LfsObjectMissing => f.write_str(
+                "git-lfs pointer whose object is not in the local LFS store: its content was not scanned",
+            ),
             SkipReason::TooLarge { size, limit } => {
                 write!(
                     f,
@@ -92,6 +98,45 @@ impl std::fmt::Display for SkipReason {
     }
 }
 
+/// How text was recovered from content that is not UTF-8 text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    /// UTF-16, little endian (with a BOM, or NUL in every second byte).
+    Utf16Le,
+    /// UTF-16, big endian.
+    Utf16Be,
+    /// UTF-32, little endian.
+    Utf32Le,
+    /// UTF-32, big endian.
+    Utf32Be,
+    /// A binary's printable runs (8 or more characters each).
+    BinaryStrings,
+}
+
+impl std::fmt::Display for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Encoding::Utf16Le => "decoded from UTF-16LE",
+            Encoding::Utf16Be => "decoded from UTF-16BE",
+            Encoding::Utf32Le => "decoded from UTF-32LE",
+            Encoding::Utf32Be => "decoded from UTF-32BE",
+            Encoding::BinaryStrings => {
+                "binary: its printable runs scanned with the rules of unmistakable shape"
+            }
+        })
+    }
+}
+
+/// A unit whose text was recovered, and how (for the report).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Recovered {
+    /// The unit's path.
+    pub path: String,
+    /// How.
+    pub how: Encoding,
+}
+
 /// What a source hands over for one file.
 #[derive(Clone, Copy, Debug)]
 pub enum Content<'a> {
@@ -102,6 +147,19 @@ pub enum Content<'a> {
         /// The added lines, in order.
         hunks: &'a [Hunk],
     },
+    /// Text recovered from content that is not UTF-8 text: decoded UTF-16/32, or the
+    /// printable runs of a binary (one per line), which only rules whose shape is
+    /// unmistakable are run on.
+    Decoded {
+        /// The text (UTF-8).
+        bytes: &'a [u8],
+        /// The added lines of it.
+        hunks: &'a [Hunk],
+        /// How it was recovered.
+        from: Encoding,
+    },
+    /// A symbolic link: its target path, which git commits as the blob's content.
+    LinkTarget(&'a [u8]),
     /// Nothing to scan but the path.
     Skipped(SkipReason),
     /// The same content was handed over at another path already: only the path is new.
@@ -200,6 +258,7 @@ impl Serialize for Skipped {
         map.serialize_entry("path", &self.path)?;
         let kind = match self.reason {
             SkipReason::Binary => "binary",
+            SkipReason::LfsObjectMissing => "lfs-object-missing",
             SkipReason::TooLarge { size, limit } => {
                 map.serialize_entry("size", &size)?;
                 map.serialize_entry("limit", &limit)?;

@@ -296,8 +296,9 @@ fn summary(mode: ScanMode, scan: &Scan, loaded: &Loaded, started: Instant) -> Su
         rules_loaded: loaded.rules.rules().len(),
         duration_ms: started.elapsed().as_millis() as u64,
         skipped: scan.skipped.clone(),
+        recovered: scan.recovered.clone(),
         merges_skipped: s.merges_skipped,
-        non_files: s.submodules + s.symlinks,
+        non_files: s.submodules,
         ..Default::default()
     }
 }

@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::engine::scanner::Scanner;
 use crate::error::{Error, Result};
 use crate::input::{
-    count_lines, CommitInfo, Content, Origin, PassedOver, Reader, Sink, Skipped, Source, Unit,
+    count_lines, CommitInfo, Content, Origin, PassedOver, Reader, Recovered, Sink, Skipped, Source,
+    Unit,
 };
 use crate::policy::suppress::Suppressor;
 use crate::report::finding::Finding;
@@ -42,7 +43,7 @@ pub struct Stats {
     pub commits: u64,
     /// Submodules passed over.
     pub submodules: u64,
-    /// Symbolic links passed over.
+    /// Symbolic links (their targets are scanned as text).
     pub symlinks: u64,
     /// Merge commits not diffed.
     pub merges_skipped: u64,
@@ -73,6 +74,8 @@ pub struct Scan {
     pub skipped: Vec<Skipped>,
     /// Paths whose content was scanned, in job order.
     pub scanned_paths: Vec<String>,
+    /// Units whose text was recovered (decoded, a binary's printable runs), in job order.
+    pub recovered: Vec<Recovered>,
 }
 
 /// Where the jobs run.
@@ -100,6 +103,7 @@ struct JobOutput {
     findings: Vec<(Option<u32>, Finding)>,
     skipped: Vec<Skipped>,
     scanned: Vec<String>,
+    recovered: Vec<Recovered>,
 }
 
 /// One worker's state: its scanner and what it has produced.
@@ -122,7 +126,7 @@ impl Sink for Worker<'_> {
                     self.stats.added_bytes += (h.bytes.end - h.bytes.start) as u64;
                 }
             }
-            Content::Text { bytes, hunks } => {
+            Content::Text { bytes, hunks } | Content::Decoded { bytes, hunks, .. } => {
                 self.stats.files += 1;
                 for h in hunks {
                     let added = &bytes[h.bytes.clone()];
@@ -130,6 +134,16 @@ impl Sink for Worker<'_> {
                     self.stats.added_bytes += added.len() as u64;
                 }
                 self.current.scanned.push(path());
+                if let Content::Decoded { from, .. } = unit.content {
+                    self.current.recovered.push(Recovered {
+                        path: path(),
+                        how: from,
+                    });
+                }
+            }
+            Content::LinkTarget(target) => {
+                self.stats.symlinks += 1;
+                self.stats.added_bytes += target.len() as u64;
             }
             Content::Skipped(reason) => self.current.skipped.push(Skipped {
                 path: path(),
@@ -173,6 +187,7 @@ impl<'a> Worker<'a> {
                 findings: Vec::new(),
                 skipped: Vec::new(),
                 scanned: Vec::new(),
+                recovered: Vec::new(),
             },
             done: Vec::new(),
         }
@@ -204,10 +219,12 @@ impl<'a> Worker<'a> {
                 findings: std::mem::take(&mut self.current.findings),
                 skipped: std::mem::take(&mut self.current.skipped),
                 scanned: std::mem::take(&mut self.current.scanned),
+                recovered: std::mem::take(&mut self.current.recovered),
             };
             if !(finished.findings.is_empty()
                 && finished.skipped.is_empty()
-                && finished.scanned.is_empty())
+                && finished.scanned.is_empty()
+                && finished.recovered.is_empty())
             {
                 self.done.push(finished);
             }
@@ -304,6 +321,7 @@ fn assemble<R: Reader>(stats: Stats, outputs: Vec<JobOutput>, reader: &mut R) ->
         }
         scan.skipped.extend(output.skipped);
         scan.scanned_paths.extend(output.scanned);
+        scan.recovered.extend(output.recovered);
     }
     Ok(scan)
 }

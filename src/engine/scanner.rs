@@ -11,7 +11,7 @@
 //! that from the scan mode.
 
 use crate::error::Result;
-use crate::input::{Content, Hunk, Unit};
+use crate::input::{Content, Encoding, Hunk, Unit};
 use crate::policy::suppress::{LineContext, Suppressor};
 use crate::report::finding::{fingerprint, redact, Finding, Remediation};
 use crate::rules::placeholder::is_placeholder;
@@ -56,6 +56,8 @@ pub struct Scanner<'a> {
     findings: Vec<Finding>,
     /// The last unit's path as reports show it (see [`Scanner::display_path`]).
     display_path: String,
+    /// Only rules of unmistakable shape run (a binary's printable runs).
+    only_unmistakable: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -70,6 +72,7 @@ impl<'a> Scanner<'a> {
             },
             findings: Vec::new(),
             display_path: String::new(),
+            only_unmistakable: false,
         }
     }
 
@@ -83,24 +86,116 @@ impl<'a> Scanner<'a> {
         std::mem::take(&mut self.findings)
     }
 
-    /// Scans one unit: path rules on its path, content rules on its added lines.
+    /// Scans one unit: path rules on its path, content rules on its added lines, and the
+    /// multi-line secrets (a PEM block) that an added line falls inside.
     pub fn scan_unit(&mut self, unit: &Unit<'_>) -> Result<()> {
         self.display_path = self.path_secrets(unit.path)?;
         self.scratch.candidates.clear();
-        self.path_rules(unit)?;
+        let link_hunk;
         let content = match unit.content {
             Content::Text { bytes, hunks } => {
-                for hunk in hunks {
-                    self.scan_hunk(unit.path, bytes, hunk)?;
-                }
+                self.path_rules(unit)?;
+                self.scan_hunks(unit.path, bytes, hunks)?;
                 bytes
             }
-            Content::Skipped(_) | Content::PathOnly => &[],
+            Content::Decoded { bytes, hunks, from } => {
+                self.path_rules(unit)?;
+                // A binary's printable runs are made of whatever bytes happen to be
+                // printable: only rules whose shape cannot occur by chance run on them.
+                self.only_unmistakable = from == Encoding::BinaryStrings;
+                let scanned = self.scan_hunks(unit.path, bytes, hunks);
+                self.only_unmistakable = false;
+                scanned?;
+                bytes
+            }
+            // A link named `.env` commits no secret: only its target text is scanned.
+            Content::LinkTarget(target) => {
+                link_hunk = Hunk::whole(target);
+                self.scan_hunks(unit.path, target, link_hunk.as_slice())?;
+                target
+            }
+            Content::Skipped(_) | Content::PathOnly => {
+                self.path_rules(unit)?;
+                &[]
+            }
         };
         let display = std::mem::take(&mut self.display_path);
         let emitted = self.emit(unit.path, &display, content);
         self.display_path = display;
         emitted
+    }
+
+    fn scan_hunks(&mut self, path: &[u8], bytes: &[u8], hunks: &[Hunk]) -> Result<()> {
+        for hunk in hunks {
+            self.scan_hunk(path, bytes, hunk)?;
+        }
+        if !hunks.is_empty() && !self.rules.multiline_rules().is_empty() {
+            self.multiline_context(path, bytes, hunks)?;
+        }
+        Ok(())
+    }
+
+    /// Multi-line secrets edited in place: a PEM key whose body is replaced while its
+    /// BEGIN and END lines stay has no keyword on any added line. For each hunk, the
+    /// keywords of multi-line rules are looked for in the unchanged lines before it (as far
+    /// back as a multi-line match can reach); a match found from there that covers an
+    /// added line is a finding.
+    fn multiline_context(&mut self, path: &[u8], bytes: &[u8], hunks: &[Hunk]) -> Result<()> {
+        let window = self.rules.multiline_window();
+        let mut hits: Vec<(usize, u32)> = Vec::new();
+        let mut scanned_to = 0usize;
+        for hunk in hunks {
+            let from = hunk.bytes.start.saturating_sub(window).max(scanned_to);
+            let region = &bytes[from..hunk.bytes.start];
+            scanned_to = hunk.bytes.end;
+            if region.is_empty() {
+                continue;
+            }
+            let multiline = self.rules.multiline_rules();
+            self.rules
+                .prefilter()
+                .for_each_hit(region, |at, rule_ids| {
+                    for &rule in rule_ids {
+                        if multiline.contains(&rule) {
+                            hits.push((from + at, rule));
+                        }
+                    }
+                })?;
+        }
+        hits.dedup();
+        let covers_added = |span: &std::ops::Range<usize>| {
+            hunks
+                .iter()
+                .any(|h| span.start < h.bytes.end && h.bytes.start < span.end)
+        };
+        for (at, index) in hits {
+            let rule = self.rules.rule(index);
+            if rule.spec.path.is_some() && !rule.path_matches(path)? {
+                continue;
+            }
+            let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let mut line = &bytes[start..end];
+            if line.last() == Some(&b'\r') {
+                line = &line[..line.len() - 1];
+            }
+            let haystack = &bytes[start..bytes.len().min(start + window)];
+            self.scratch.spans.clear();
+            rule.find(haystack, line, &mut self.scratch.spans)?;
+            let line_no = 1 + memchr::memchr_iter(b'\n', &bytes[..start]).count() as u32;
+            for span in &self.scratch.spans {
+                let secret = start + span.secret.start..start + span.secret.end;
+                if covers_added(&secret) {
+                    self.scratch.candidates.push(Candidate {
+                        rule: index,
+                        secret,
+                        line: start..start + line.len(),
+                        line_no,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The path of the last unit as reports may show it: a key in a file or directory name
@@ -205,6 +300,9 @@ impl<'a> Scanner<'a> {
                 if rule.spec.path.is_some() && !rule.path_matches(path)? {
                     continue;
                 }
+                if self.only_unmistakable && !unmistakable(rule) {
+                    continue;
+                }
                 scratch.spans.clear();
                 let haystack = if rule.is_multiline() {
                     &chunk[job.start..chunk.len().min(job.start + window)]
@@ -283,6 +381,24 @@ impl<'a> Scanner<'a> {
         candidates.clear();
         Ok(())
     }
+}
+
+/// Whether `rule` finds a shape that does not occur by chance in a binary's printable runs:
+/// not a generic or path rule, and every keyword is a token prefix (`sk-proj-`, `ghp_`,
+/// `AKIA`, `-----BEGIN`, `xoxb-`), not a word (`twilio`, `secret`) that context rules need.
+fn unmistakable(rule: &crate::rules::Rule) -> bool {
+    let spec = &rule.spec;
+    let token_like = |k: &str| {
+        k.len() >= 3
+            && (k
+                .bytes()
+                .any(|b| b"_-.:".contains(&b) || b.is_ascii_digit())
+                || (k.len() >= 4 && k.bytes().all(|b| b.is_ascii_uppercase())))
+    };
+    !spec.generic
+        && spec.path.is_none()
+        && !spec.keywords.is_empty()
+        && spec.keywords.iter().all(|k| token_like(k))
 }
 
 /// Keeps one candidate per secret: where spans overlap, a specific rule beats a generic

@@ -265,6 +265,12 @@ pub fn write_summary_line(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if s.skipped.len() > 20 {
         writeln!(out, "  … and {} more skipped", s.skipped.len() - 20)?;
     }
+    for r in s.recovered.iter().take(20) {
+        writeln!(out, "  scanned {}: {}", escape_control(&r.path), r.how)?;
+    }
+    if s.recovered.len() > 20 {
+        writeln!(out, "  … and {} more recovered", s.recovered.len() - 20)?;
+    }
     Ok(())
 }
 

@@ -124,9 +124,12 @@ pub struct Summary {
     pub duration_ms: u64,
     /// Files whose content was not scanned, with reasons.
     pub skipped: Vec<Skipped>,
+    /// Files whose text was recovered before scanning (UTF-16/32 decoded, a binary's
+    /// printable runs), and how.
+    pub recovered: Vec<crate::input::Recovered>,
     /// Merge commits not diffed (range scans without `--merges`).
     pub merges_skipped: u64,
-    /// Submodules and symbolic links passed over (they carry no content to scan).
+    /// Submodules passed over (they carry no content of this repository).
     pub non_files: u64,
     /// Some blocking finding is in a file `tierzero fix` can rewrite (the report says so).
     #[serde(skip)]

@@ -236,6 +236,8 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     prefilter: Prefilter,
     path_only: Vec<u32>,
+    /// Indices of the multi-line rules.
+    multiline: Vec<u32>,
 }
 
 impl RuleSet {
@@ -262,10 +264,14 @@ impl RuleSet {
         let path_only = (0..rules.len() as u32)
             .filter(|&i| rules[i as usize].is_path_only())
             .collect();
+        let multiline = (0..rules.len() as u32)
+            .filter(|&i| rules[i as usize].is_multiline())
+            .collect();
         Ok(RuleSet {
             rules,
             prefilter,
             path_only,
+            multiline,
         })
     }
 
@@ -300,6 +306,11 @@ impl RuleSet {
     /// Indices of the rules that look only at paths.
     pub fn path_only(&self) -> &[u32] {
         &self.path_only
+    }
+
+    /// Indices of the multi-line rules (PEM blocks and the like).
+    pub fn multiline_rules(&self) -> &[u32] {
+        &self.multiline
     }
 
     /// The largest window a multiline rule may see.

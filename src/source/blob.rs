@@ -21,9 +21,7 @@ use imara_diff::{diff as line_diff, Algorithm};
 
 use crate::error::{Error, Result};
 use crate::input::{Content, Hunk, Origin, PassedOver, Sink, SkipReason, Unit};
-
-/// How many leading bytes git inspects for a NUL to decide that a blob is binary.
-const BINARY_SNIFF_LEN: usize = 8000;
+use crate::source::decode::{lfs_object, prepare, Prepared};
 
 /// Options for listing changed entries: type changes included, submodules ignored, no
 /// content loaded.
@@ -74,11 +72,7 @@ pub fn tree_to_index_diff<'r>(
     Ok(diff)
 }
 
-/// Returns true if and only if git would treat `content` as binary (a NUL in the first
-/// 8000 bytes).
-pub fn is_binary(content: &[u8]) -> bool {
-    memchr::memchr(0, &content[..content.len().min(BINARY_SNIFF_LEN)]).is_some()
-}
+pub use crate::source::decode::is_binary;
 
 /// Line-start offsets of `content` (one entry per line, plus `content.len()` at the end).
 fn line_starts(content: &[u8]) -> Vec<usize> {
@@ -220,8 +214,10 @@ pub fn change_entries(diff: &git2::Diff<'_>) -> Vec<ChangeEntry> {
             continue;
         }
         let old = delta.old_file();
-        if delta.status() != Delta::Added && old.id() == new.id() {
-            // A pure rename or a mode change: the content was already there.
+        let same_kind = matches!(old.mode(), FileMode::Blob | FileMode::BlobExecutable);
+        if delta.status() != Delta::Added && old.id() == new.id() && same_kind {
+            // A pure rename or a mode change: the content was already there (a symlink
+            // turned into a file with the same bytes is new content to scan).
             continue;
         }
         let old_is_text_file = matches!(old.mode(), FileMode::Blob | FileMode::BlobExecutable);
@@ -305,7 +301,9 @@ fn intersect_hunks(content: &[u8], a: &[Hunk], b: &[Hunk]) -> Vec<Hunk> {
 /// Reads one entry's blobs, computes its added lines and hands the unit to `sink` (unless
 /// nothing was added). With `sides` (a merge resolution: one map per other parent), only the
 /// lines also new relative to every other parent count, and a file identical to some parent
-/// adds nothing. Binary content is not diffed: the unit carries the path only.
+/// adds nothing. UTF-16/32 text is decoded and a binary's printable runs are extracted
+/// before diffing (see `decode`); a git-lfs pointer is replaced by its object from the
+/// local LFS store; a symbolic link's target is handed over as text.
 pub fn read_entry(
     repo: &Repository,
     entry: &ChangeEntry,
@@ -317,8 +315,12 @@ pub fn read_entry(
     match entry.kind {
         EntryKind::File => {}
         EntryKind::Symlink => {
-            sink.passed_over(PassedOver::Symlink);
-            return Ok(());
+            let target = read_blob(repo, entry.new_id, path)?;
+            return sink.unit(Unit {
+                path,
+                content: Content::LinkTarget(target.bytes()),
+                origin,
+            });
         }
         EntryKind::Submodule => {
             sink.passed_over(PassedOver::Submodule);
@@ -330,40 +332,89 @@ pub fn read_entry(
         return Ok(());
     }
     let blob = read_blob(repo, entry.new_id, path)?;
-    let content = blob.bytes();
-    if is_binary(content) {
+    let mut content = blob.bytes();
+    let lfs_content;
+    let mut from_lfs = false;
+    if let Some(object) = lfs_object_of(repo, content) {
+        match std::fs::read(&object) {
+            Ok(bytes) => {
+                lfs_content = bytes;
+                content = &lfs_content;
+                from_lfs = true;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return sink.unit(Unit {
+                    path,
+                    content: Content::Skipped(SkipReason::LfsObjectMissing),
+                    origin,
+                });
+            }
+            Err(e) => return Err(Error::io(object)(e)),
+        }
+    }
+    let new = prepare(content);
+    if matches!(new, Prepared::Binary) {
         return sink.unit(Unit {
             path,
             content: Content::Skipped(SkipReason::Binary),
             origin,
         });
     }
-    let mut hunks = match entry.old_id {
+    let text = new.bytes();
+    let mut hunks = match entry.old_id.filter(|_| !from_lfs) {
         Some(old_id) => {
             let old_blob = read_blob(repo, old_id, path)?;
             // The old side is needed only for the diff; it is freed before scanning.
-            added_hunks(old_blob.bytes(), content)
+            added_hunks(prepare(old_blob.bytes()).bytes(), text)
         }
-        None => added_hunks(&[], content),
+        None => added_hunks(&[], text),
     };
     for side in sides {
         if let Some(ParentSide::Blob(id)) = side.get(path) {
             let old = read_blob(repo, *id, path)?;
-            let theirs = added_hunks(old.bytes(), content);
-            hunks = intersect_hunks(content, &hunks, &theirs);
+            let theirs = added_hunks(prepare(old.bytes()).bytes(), text);
+            hunks = intersect_hunks(text, &hunks, &theirs);
         }
     }
     if hunks.is_empty() && (!entry.added || !sides.is_empty()) {
         return Ok(());
     }
-    sink.unit(Unit {
-        path,
-        content: Content::Text {
-            bytes: content,
+    let content = match new {
+        Prepared::Recovered(_, from) => Content::Decoded {
+            bytes: text,
+            hunks: &hunks,
+            from,
+        },
+        _ => Content::Text {
+            bytes: text,
             hunks: &hunks,
         },
+    };
+    sink.unit(Unit {
+        path,
+        content,
         origin,
     })
+}
+
+/// The local LFS object `content` points at, when it is a git-lfs pointer (`lfs.storage`
+/// honoured).
+pub fn lfs_object_of(repo: &Repository, content: &[u8]) -> Option<std::path::PathBuf> {
+    if !content.starts_with(b"version https://git-lfs") {
+        return None;
+    }
+    let storage = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("lfs.storage").ok())
+        .map(|p| {
+            if p.is_relative() {
+                repo.commondir().join(p)
+            } else {
+                p
+            }
+        });
+    lfs_object(repo.commondir(), storage.as_deref(), content)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::input::{Content, Hunk, Origin, Reader, Sink, SkipReason, Source, Unit};
-use crate::source::blob::is_binary;
+use crate::source::decode::{prepare, Prepared};
 
 /// The default `--max-file-size`: 10 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -132,6 +132,12 @@ impl Reader for DiskReader {
             content,
             origin: Origin::Disk,
         };
+        if skipped == Some(SkipReason::Symlink) {
+            // A link's target is text that would be committed: scan it, do not follow it.
+            let target = std::fs::read_link(path).map_err(Error::io(path))?;
+            let target = target.to_string_lossy().into_owned();
+            return sink.unit(unit(Content::LinkTarget(target.as_bytes())));
+        }
         if let Some(reason) = skipped {
             return sink.unit(unit(Content::Skipped(reason)));
         }
@@ -143,13 +149,20 @@ impl Reader for DiskReader {
             })));
         }
         let content = std::fs::read(path).map_err(Error::io(path))?;
-        if is_binary(&content) {
-            return sink.unit(unit(Content::Skipped(SkipReason::Binary)));
-        }
-        let hunks: Vec<Hunk> = Hunk::whole(&content).into_iter().collect();
-        sink.unit(unit(Content::Text {
-            bytes: &content,
-            hunks: &hunks,
+        let prepared = prepare(&content);
+        let text = prepared.bytes();
+        let hunks: Vec<Hunk> = Hunk::whole(text).into_iter().collect();
+        sink.unit(unit(match prepared {
+            Prepared::Binary => Content::Skipped(SkipReason::Binary),
+            Prepared::Recovered(_, from) => Content::Decoded {
+                bytes: text,
+                hunks: &hunks,
+                from,
+            },
+            Prepared::Text(_) => Content::Text {
+                bytes: text,
+                hunks: &hunks,
+            },
         }))
     }
 }

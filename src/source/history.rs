@@ -19,8 +19,8 @@ use crate::error::{Error, Result};
 use crate::input::{
     CommitInfo, Content, Hunk, Origin, PassedOver, Reader, Sink, SkipReason, Source, Unit,
 };
-use crate::source::blob::is_binary;
 use crate::source::commits::{commit_info, open_git_dir, refs_matching};
+use crate::source::decode::{prepare, Prepared};
 
 /// A blob to read, found at `path` first in commit number `commit`.
 pub struct BlobJob {
@@ -37,7 +37,9 @@ enum BlobKind {
     New,
     /// The blob was already scanned at another path: only path rules run here.
     PathOnly,
-    /// A symlink or a submodule: nothing of this repository to scan.
+    /// A symbolic link: its target is scanned as text.
+    Link,
+    /// A submodule: nothing of this repository to scan.
     NonFile(PassedOver),
 }
 
@@ -105,16 +107,16 @@ impl TreeWalker<'_> {
                 // Symlinks and submodules carry no content of this repository to scan.
                 _ => {
                     if self.seen_entries.insert(entry_key(prefix, id)) {
-                        let what = if entry.filemode() == 0o120000 {
-                            PassedOver::Symlink
+                        let (kind, path) = if entry.filemode() == 0o120000 {
+                            (BlobKind::Link, prefix.clone())
                         } else {
-                            PassedOver::Submodule
+                            (BlobKind::NonFile(PassedOver::Submodule), Vec::new())
                         };
                         self.jobs.push(BlobJob {
                             blob: id,
-                            path: Vec::new(),
+                            path,
                             commit,
-                            kind: BlobKind::NonFile(what),
+                            kind,
                         });
                     }
                 }
@@ -150,6 +152,17 @@ impl Reader for HistoryReader {
                     origin,
                 })
             }
+            BlobKind::Link => {
+                let blob = self
+                    .repo
+                    .find_blob(job.blob)
+                    .map_err(Error::git(format!("reading blob {}", job.blob)))?;
+                return sink.unit(Unit {
+                    path,
+                    content: Content::LinkTarget(blob.content()),
+                    origin,
+                });
+            }
             BlobKind::New => {}
         }
         // No size check before reading: asking libgit2 for a packed object's size walks its
@@ -161,30 +174,35 @@ impl Reader for HistoryReader {
             .map_err(Error::git(format!("reading blob {}", job.blob)))?;
         let content = blob.content();
         let size = content.len() as u64;
-        let skipped = if size > self.max_size {
-            Some(SkipReason::TooLarge {
+        let skipped = |reason| Unit {
+            path,
+            content: Content::Skipped(reason),
+            origin,
+        };
+        if size > self.max_size {
+            return sink.unit(skipped(SkipReason::TooLarge {
                 size,
                 limit: self.max_size,
-            })
-        } else if is_binary(content) {
-            Some(SkipReason::Binary)
-        } else {
-            None
-        };
-        if let Some(reason) = skipped {
-            return sink.unit(Unit {
-                path,
-                content: Content::Skipped(reason),
-                origin,
-            });
+            }));
         }
-        let hunks: Vec<Hunk> = Hunk::whole(content).into_iter().collect();
-        sink.unit(Unit {
-            path,
-            content: Content::Text {
-                bytes: content,
+        let prepared = prepare(content);
+        let text = prepared.bytes();
+        let hunks: Vec<Hunk> = Hunk::whole(text).into_iter().collect();
+        let content = match prepared {
+            Prepared::Binary => return sink.unit(skipped(SkipReason::Binary)),
+            Prepared::Recovered(_, from) => Content::Decoded {
+                bytes: text,
+                hunks: &hunks,
+                from,
+            },
+            Prepared::Text(_) => Content::Text {
+                bytes: text,
                 hunks: &hunks,
             },
+        };
+        sink.unit(Unit {
+            path,
+            content,
             origin,
         })
     }

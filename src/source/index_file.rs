@@ -387,7 +387,9 @@ fn compare_dir(
                     )?;
                 } else {
                     let e = &entries[i];
-                    if e.oid != *oid {
+                    // A type change (a symlink turned into a file with the same bytes) is
+                    // new content too.
+                    if e.oid != *oid || is_regular(e.mode) != is_regular(*mode) {
                         // Diff against the old blob only when it was a regular file.
                         let old = is_regular(*mode).then_some(*oid);
                         added_file(index, e, Some(old), walk);

@@ -7,6 +7,7 @@
 //! | [`repo`] | opening a repository as git does; the index to commit, HEAD, merge heads |
 //! | [`index_file`] | git's index file, compared with HEAD through the cache-tree |
 //! | [`blob`] | changed entries and the added lines of a blob (histogram diff, resolutions) |
+//! | [`decode`] | UTF-16/32 text, a binary's printable runs, git-lfs objects |
 //! | [`staged`] | the staged change (and whole staged files, and merge resolutions) |
 //! | [`commits`] | a commit range, each commit against its first parent |
 //! | [`history`] | every blob of the history, once |
@@ -17,6 +18,7 @@
 
 pub mod blob;
 pub mod commits;
+pub mod decode;
 pub mod disk;
 pub mod history;
 pub mod index_file;

@@ -7,7 +7,7 @@ use std::io::Read;
 
 use crate::error::{Error, Result};
 use crate::input::{Content, Hunk, Origin, Reader, Sink, SkipReason, Source, Unit};
-use crate::source::blob::is_binary;
+use crate::source::decode::{prepare, Prepared};
 
 /// The name findings from standard input carry.
 pub const STDIN_NAME: &str = "<stdin>";
@@ -31,20 +31,24 @@ impl Reader for TextReader {
 
     fn read(&mut self, job: &Text, sink: &mut dyn Sink) -> Result<()> {
         let path = job.name.as_bytes();
-        if is_binary(&job.bytes) {
-            return sink.unit(Unit {
-                path,
-                content: Content::Skipped(SkipReason::Binary),
-                origin: job.origin,
-            });
-        }
-        let hunks: Vec<Hunk> = Hunk::whole(&job.bytes).into_iter().collect();
-        sink.unit(Unit {
-            path,
-            content: Content::Text {
-                bytes: &job.bytes,
+        let prepared = prepare(&job.bytes);
+        let text = prepared.bytes();
+        let hunks: Vec<Hunk> = Hunk::whole(text).into_iter().collect();
+        let content = match prepared {
+            Prepared::Binary => Content::Skipped(SkipReason::Binary),
+            Prepared::Recovered(_, from) => Content::Decoded {
+                bytes: text,
+                hunks: &hunks,
+                from,
+            },
+            Prepared::Text(_) => Content::Text {
+                bytes: text,
                 hunks: &hunks,
             },
+        };
+        sink.unit(Unit {
+            path,
+            content,
             origin: job.origin,
         })
     }

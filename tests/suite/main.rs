@@ -13,6 +13,7 @@ mod bypass;
 mod ci;
 mod cli;
 mod config;
+mod content;
 mod corpus;
 mod fix;
 mod hook;

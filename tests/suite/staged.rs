@@ -133,16 +133,21 @@ fn renames_report_only_added_lines() {
 }
 
 #[test]
-fn binary_files_are_skipped_without_error() {
+fn binary_files_are_skipped_without_error_and_a_key_after_a_nul_is_still_found() {
     let sb = Sandbox::new();
     let repo = sb.repo("r");
-    let mut bytes = b"\x00\x01\x02PNG".to_vec();
-    bytes.extend_from_slice(openai_key().as_bytes());
-    repo.stage("image.bin", bytes);
+    repo.stage("image.bin", b"\x00\x01\x02PNG\x00\x1a\x00".as_slice());
     let (code, doc) = repo.scan_json(&[]);
     assert_eq!(code, 0);
     assert!(doc["findings"].as_array().unwrap().is_empty());
-    assert!(!doc["summary"]["skipped"].as_array().unwrap().is_empty());
+    assert_eq!(doc["summary"]["skipped"][0]["kind"], "binary", "{doc}");
+    // A NUL byte near the start no longer hides what follows it.
+    let mut bytes = b"\x00\x01\x02PNG\x00".to_vec();
+    bytes.extend_from_slice(openai_key().as_bytes());
+    repo.stage("image.bin", bytes);
+    let (code, doc) = repo.scan_json(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["summary"]["recovered"][0]["how"], "binary-strings");
 }
 
 #[test]
