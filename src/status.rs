@@ -239,8 +239,8 @@ pub fn check() -> Result<Status> {
 
     if let Some(state) = global::load_state()? {
         status.say(format!(
-            "global install: {:?} ({})",
-            state.mode,
+            "global install: {} ({})",
+            state.mode.describe(),
             state.hooks_dir.display()
         ));
     }

@@ -43,6 +43,17 @@ pub enum Mode {
     ExistingTemplate,
 }
 
+impl Mode {
+    /// How messages name the mode (never the Rust variant name).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Mode::HooksPath => "core.hooksPath",
+            Mode::Template => "init.templateDir (tierzero's template)",
+            Mode::ExistingTemplate => "init.templateDir (your template, hooks added)",
+        }
+    }
+}
+
 /// A byte splice git made to a config file: `removed` at `at` became `inserted`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigEdit {
@@ -332,8 +343,8 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
             || (state.mode == Mode::ExistingTemplate && wanted == Mode::Template);
         if !same {
             return Err(Error::Install(format!(
-                "tierzero is already installed globally another way ({:?}, {}); run `tierzero uninstall --global` first",
-                state.mode,
+                "tierzero is already installed globally another way ({}, {}); run `tierzero uninstall --global` first",
+                state.mode.describe(),
                 state.hooks_dir.display()
             )));
         }
