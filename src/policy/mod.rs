@@ -4,3 +4,4 @@ pub mod config;
 pub mod ignore;
 pub mod import;
 pub mod suppress;
+pub mod go_regex;

@@ -1,0 +1,210 @@
+//! A team moving from gitleaks imports gitleaks' default configuration (a subset of its
+//! rules in `tests/fixtures/gitleaks/`, covering every construct the importer handles) and
+//! the converted rules find gitleaks' own kind of test secrets: at least 95% of them, each
+//! from the rule it was written for, with the generic rule yielding to specific ones. Every
+//! rule either converts or is named in the import's notes with the reason.
+
+use std::collections::BTreeMap;
+
+use crate::common::Sandbox;
+
+const CONFIG: &str = include_str!("../fixtures/gitleaks/default-subset.toml");
+const TRUE_POSITIVES: &str = include_str!("../fixtures/gitleaks/true-positives.tsv");
+
+/// (rule id, text) per documented true positive.
+fn true_positives() -> Vec<(String, String)> {
+    TRUE_POSITIVES
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (id, text) = l.split_once('\t').expect("id<TAB>text");
+            (id.to_string(), text.replace("\\n", "\n"))
+        })
+        .collect()
+}
+
+/// The rule ids of the fixture config, in order.
+fn config_rule_ids() -> Vec<String> {
+    let doc: toml::Table = toml::from_str(CONFIG).unwrap();
+    doc["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_imported_gitleaks_default_config_finds_its_test_secrets() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.write(".gitleaks.toml", CONFIG);
+    let (code, _, notes) = repo.run(&[
+        "import",
+        "gitleaks",
+        ".gitleaks.toml",
+        "--output",
+        "converted.toml",
+    ]);
+    assert_eq!(code, 0, "{notes}");
+    let converted = std::fs::read_to_string(repo.path.join("converted.toml")).unwrap();
+    let doc: toml::Table = toml::from_str(&converted).unwrap();
+    let active: Vec<String> = doc
+        .get("rules")
+        .and_then(|r| r.as_array())
+        .map(|rules| {
+            rules
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+
+    // Every rule converts, or the notes say why not.
+    for id in config_rule_ids() {
+        let converted = active.contains(&id) || active.contains(&format!("gitleaks-{id}"));
+        assert!(
+            converted || notes.contains(&format!("rule {id:?}")),
+            "rule {id} neither converted nor reported:\n{notes}"
+        );
+    }
+    // The catch-all is marked generic, and the multi-line rule multiline.
+    let rule = |id: &str| {
+        doc["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"].as_str() == Some(id))
+            .cloned()
+            .unwrap_or_else(|| panic!("no rule {id} in\n{converted}"))
+    };
+    assert_eq!(rule("generic-api-key")["generic"].as_bool(), Some(true));
+    assert_eq!(
+        rule("gitleaks-private-key")["multiline"].as_bool(),
+        Some(true)
+    );
+    // Path regexes became globs: optional groups, `(?:/.*)?$`, unanchored names.
+    let paths: Vec<&str> = doc["allow"]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    for glob in ["node_modules", "gradlew", "gradlew.bat", "bower_components", "*gitleaks.toml*"] {
+        assert!(paths.contains(&glob), "{glob} missing from {paths:?}");
+    }
+    // Go's literal `{` made it through as an escaped brace.
+    let regexes = doc["allow"]["regexes"].as_array().unwrap();
+    assert!(regexes
+        .iter()
+        .any(|r| r.as_str() == Some(r"^\$(?:\d+|\{\d+\})$")));
+
+    // Each documented true positive in its own file, scanned with only the imported rules.
+    let cases = true_positives();
+    for (id, text) in &cases {
+        repo.write(&format!("cases/{id}.txt"), format!("{text}\n"));
+    }
+    let (code, doc) = repo.scan_json(&[
+        "--no-default-rules",
+        "--config",
+        "converted.toml",
+        "--dir",
+        "cases",
+    ]);
+    assert_eq!(code, 1, "{doc}");
+    let mut by_file: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in doc["findings"].as_array().unwrap() {
+        by_file
+            .entry(f["path"].as_str().unwrap().to_string())
+            .or_default()
+            .push(f["rule_id"].as_str().unwrap().to_string());
+    }
+    let mut missed = Vec::new();
+    for (id, _) in &cases {
+        let got = by_file
+            .get(&format!("cases/{id}.txt"))
+            .cloned()
+            .unwrap_or_default();
+        if !got.iter().any(|r| *r == *id || *r == format!("gitleaks-{id}")) {
+            missed.push(format!("{id}: got {got:?}"));
+        }
+    }
+    let found = cases.len() - missed.len();
+    println!(
+        "gitleaks default subset: {found} of {} true positives found by their own rule ({:.1}%)",
+        cases.len(),
+        100.0 * found as f64 / cases.len() as f64
+    );
+    assert!(
+        found * 100 >= cases.len() * 95,
+        "only {found} of {}: {missed:#?}",
+        cases.len()
+    );
+}
+
+#[test]
+fn rules_without_keywords_get_keywords_from_their_regex_or_a_reason() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.write(
+        ".gitleaks.toml",
+        r#"
+[[rules]]
+id = "acme-token"
+regex = '''\b(acme_[a-z0-9]{32})\b'''
+
+[[rules]]
+id = "either-prefix"
+regex = '''(?i)(?:globex|initech)_live_[0-9a-f]{24}'''
+
+[[rules]]
+id = "braces"
+regex = '''tok{[0-9]{6}}'''
+
+[[rules]]
+id = "hex-anything"
+regex = '''[0-9a-f]{40}'''
+"#,
+    );
+    let (code, out, notes) = repo.run(&["import", "gitleaks", ".gitleaks.toml"]);
+    assert_eq!(code, 0, "{notes}");
+    let doc: toml::Table = toml::from_str(&out).unwrap();
+    let keywords: BTreeMap<String, Vec<String>> = doc["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["keywords"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|k| k.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(keywords["acme-token"], ["acme_"]);
+    assert_eq!(
+        keywords["either-prefix"],
+        ["globex_live_", "initech_live_"]
+    );
+    assert_eq!(keywords["braces"], ["tok{"]);
+    assert!(!keywords.contains_key("hex-anything"));
+    assert!(
+        notes.contains("rule \"hex-anything\": no keywords, and none can be derived"),
+        "{notes}"
+    );
+    // The converted rules run: Go's literal braces match literal braces.
+    repo.write("converted.toml", &out);
+    repo.write("t.txt", "id = tok{482916}\n");
+    let found = repo.found(&[
+        "--no-default-rules",
+        "--config",
+        "converted.toml",
+        "--files",
+        "t.txt",
+    ]);
+    assert_eq!(found, vec![("t.txt".into(), 1, "braces".into())]);
+}
