@@ -44,11 +44,7 @@ fn render_actions(actions: &Actions, opts: &InstallOptions) -> String {
         "tierzero: "
     };
     for line in summarize_actions(&actions.lines) {
-        let line = if opts.dry_run {
-            would(&line)
-        } else {
-            line
-        };
+        let line = if opts.dry_run { would(&line) } else { line };
         text.push_str(&format!("{prefix}{line}\n"));
     }
     text

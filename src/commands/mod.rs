@@ -8,6 +8,7 @@ use crate::cli::{Cli, Command};
 use crate::error::Result;
 
 pub mod baseline;
+pub mod completions;
 pub mod console;
 pub mod hook;
 pub mod info;
@@ -18,9 +19,11 @@ pub use console::{is_closed_pipe, Console, Outcome, EXIT_CLEAN, EXIT_ERROR, EXIT
 
 /// Runs the command `cli` asks for.
 pub fn run(cli: Cli, console: &mut Console<'_>) -> Result<Outcome> {
+    let color = cli.color.enabled();
     match cli.command {
         Command::Scan(args) => {
-            let opts = args.options();
+            let mut opts = args.options();
+            opts.color = color;
             let outcome = scan::run(&args.source()?, &opts, console)?;
             Ok(if args.exit_zero {
                 Outcome::Clean
@@ -28,7 +31,9 @@ pub fn run(cli: Cli, console: &mut Console<'_>) -> Result<Outcome> {
                 outcome
             })
         }
-        Command::Hook { name, args } => hook::run(&name, &args, console),
+        Command::Hook { name, args } => hook::run(&name, &args, color, console),
+        Command::Completions { shell } => completions::completions(shell, console),
+        Command::Man => completions::man(console),
         Command::Install(args) => install::install(&args.options(), console),
         Command::Uninstall(args) => install::uninstall(&args.options(), console),
         Command::Status => install::status(console),

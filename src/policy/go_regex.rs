@@ -31,8 +31,7 @@ pub fn translate(go: &str) -> String {
                 if chars[i + 1] == 'Q' {
                     // \Q...\E: everything up to \E (or the end) is literal.
                     let mut j = i + 2;
-                    while j < chars.len() && !(chars[j] == '\\' && chars.get(j + 1) == Some(&'E'))
-                    {
+                    while j < chars.len() && !(chars[j] == '\\' && chars.get(j + 1) == Some(&'E')) {
                         out.push_str(&regex_syntax::escape(&chars[j].to_string()));
                         j += 1;
                     }
@@ -109,7 +108,7 @@ fn is_repetition(s: &str) -> bool {
     };
     !lo.is_empty()
         && lo.chars().all(|c| c.is_ascii_digit())
-        && hi.is_none_or(|h| h.chars().all(|c| c.is_ascii_digit()))
+        && hi.map_or(true, |h| h.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Whether the regex can match across a line break (`[\s\S]`, `(?s)`, `\n`, `[\r\n]`):
@@ -136,7 +135,14 @@ pub fn keywords(re: &str) -> Result<Vec<String>, String> {
         .utf8(false)
         .build()
         .parse(re)
-        .map_err(|e| e.to_string().lines().last().unwrap_or("").trim().to_string())?;
+        .map_err(|e| {
+            e.to_string()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })?;
     match required(&hir) {
         Some(set) if !set.is_empty() && set.len() <= MAX_KEYWORDS => {
             let mut set: Vec<String> = set.into_iter().collect();
@@ -322,7 +328,11 @@ mod tests {
         assert_eq!(translate(r"a{2,5}b{3}"), r"a{2,5}b{3}");
         assert_eq!(translate(r"\Qa.b\E+"), r"a\.b+");
         assert_eq!(translate(r"[^]]+"), r"[^\]]+");
-        for re in [r"^\$(?:\d+|{\d+})$", r"^\{\{[ \t]*[\w ().|]+[ \t]*}}$", r"[^]]+"] {
+        for re in [
+            r"^\$(?:\d+|{\d+})$",
+            r"^\{\{[ \t]*[\w ().|]+[ \t]*}}$",
+            r"[^]]+",
+        ] {
             assert!(crate::rules::compile_regex(&translate(re)).is_ok(), "{re}");
         }
     }
@@ -335,7 +345,10 @@ mod tests {
             vec!["acme_", "globex_"]
         );
         assert_eq!(
-            keywords(r"(?i)[\w.-]{0,50}?(?:adafruit)(?:[ \t\w.-]{0,20})[\s'\x22]{0,3}=([a-z0-9_-]{32})").unwrap(),
+            keywords(
+                r"(?i)[\w.-]{0,50}?(?:adafruit)(?:[ \t\w.-]{0,20})[\s'\x22]{0,3}=([a-z0-9_-]{32})"
+            )
+            .unwrap(),
             vec!["adafruit"]
         );
         assert_eq!(

@@ -161,7 +161,10 @@ fn path_regex_to_globs(re: &str) -> Option<Vec<String>> {
     }
     let mut out = Vec::new();
     for v in variants {
-        let glob = match v.strip_suffix("(?:/.*)$").or_else(|| v.strip_suffix("(/.*)$")) {
+        let glob = match v
+            .strip_suffix("(?:/.*)$")
+            .or_else(|| v.strip_suffix("(/.*)$"))
+        {
             // `X(?:/.*)?$` without its group is `X$`, with it `X/.*$`: the name covers both.
             Some(_) => continue,
             None => path_regex_to_glob(&v)?,
@@ -579,8 +582,11 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
         .collect();
     // Allowlists written against gitleaks' default rules, carried onto tierzero's own.
     let mut overrides: Vec<(String, AllowSpec)> = Vec::new();
-    let mut add_override = |id: String, spec: AllowSpec, what: &str, notes: &mut Vec<String>| {
-        match overrides.iter_mut().find(|(o, _)| *o == id) {
+    let mut add_override =
+        |id: String, spec: AllowSpec, what: &str, notes: &mut Vec<String>| match overrides
+            .iter_mut()
+            .find(|(o, _)| *o == id)
+        {
             Some((_, existing)) => {
                 let mut merged = Some(existing.clone());
                 merge_allow(&mut merged, spec, what, notes);
@@ -589,8 +595,7 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
                 }
             }
             None => overrides.push((id, spec)),
-        }
-    };
+        };
 
     let mut header = format!(
         "# Converted from the gitleaks config {origin} by `tierzero import gitleaks`.\n\
@@ -709,7 +714,9 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
         }
         for target in targets {
             match rules.iter_mut().find(|(gid, _)| *gid == *target) {
-                Some((_, spec)) => merge_allow(&mut spec.allow, converted.clone(), &what, &mut notes),
+                Some((_, spec)) => {
+                    merge_allow(&mut spec.allow, converted.clone(), &what, &mut notes)
+                }
                 None => {
                     let ids = builtin_equivalents(&target, &builtin, &builtin_generic);
                     if ids.is_empty() {
@@ -817,7 +824,10 @@ mod tests {
         );
         assert_eq!(
             path_regex_to_globs(r"go\.(?:mod|sum|work(?:\.sum)?)$"),
-            Some(vec!["*go.{mod,sum,work.sum}".to_string(), "*go.{mod,sum,work}".to_string()])
+            Some(vec![
+                "*go.{mod,sum,work.sum}".to_string(),
+                "*go.{mod,sum,work}".to_string()
+            ])
         );
         assert_eq!(path_regex_to_glob(r"^src/\w+\.go$"), None);
         assert_eq!(path_regex_to_glob(r"(?i)\.md$"), None);

@@ -246,3 +246,20 @@ pub fn reported_rule_ids(
         .map(|f| f.rule_id)
         .collect()
 }
+
+/// Every finding of a JSON report, reported (`findings`) and suppressed (`suppressed`) ones,
+/// in file order (path, line, column).
+pub fn all_json_findings(doc: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut all: Vec<serde_json::Value> = ["findings", "suppressed"]
+        .iter()
+        .flat_map(|k| doc[*k].as_array().cloned().unwrap_or_default())
+        .collect();
+    all.sort_by_key(|f| {
+        (
+            f["path"].as_str().unwrap_or_default().to_string(),
+            f["line"].as_u64(),
+            f["column"].as_u64(),
+        )
+    });
+    all
+}

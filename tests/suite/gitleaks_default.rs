@@ -90,7 +90,13 @@ fn an_imported_gitleaks_default_config_finds_its_test_secrets() {
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
-    for glob in ["node_modules", "gradlew", "gradlew.bat", "bower_components", "*gitleaks.toml*"] {
+    for glob in [
+        "node_modules",
+        "gradlew",
+        "gradlew.bat",
+        "bower_components",
+        "*gitleaks.toml*",
+    ] {
         assert!(paths.contains(&glob), "{glob} missing from {paths:?}");
     }
     // Go's literal `{` made it through as an escaped brace.
@@ -125,7 +131,10 @@ fn an_imported_gitleaks_default_config_finds_its_test_secrets() {
             .get(&format!("cases/{id}.txt"))
             .cloned()
             .unwrap_or_default();
-        if !got.iter().any(|r| *r == *id || *r == format!("gitleaks-{id}")) {
+        if !got
+            .iter()
+            .any(|r| *r == *id || *r == format!("gitleaks-{id}"))
+        {
             missed.push(format!("{id}: got {got:?}"));
         }
     }
@@ -186,10 +195,7 @@ regex = '''[0-9a-f]{40}'''
         })
         .collect();
     assert_eq!(keywords["acme-token"], ["acme_"]);
-    assert_eq!(
-        keywords["either-prefix"],
-        ["globex_live_", "initech_live_"]
-    );
+    assert_eq!(keywords["either-prefix"], ["globex_live_", "initech_live_"]);
     assert_eq!(keywords["braces"], ["tok{"]);
     assert!(!keywords.contains_key("hex-anything"));
     assert!(
