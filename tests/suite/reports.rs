@@ -199,7 +199,7 @@ fn a_config_with_custom_rules_and_examples_can_be_committed() {
         format!(
             "[[rules]]\nid = \"acme-token\"\ndescription = \"ACME token\"\nkeywords = [\"acme_\"]\n\
              regex = '''(?:^|[^0-9A-Za-z])(acme_[A-Za-z0-9]{{32}})(?:[^0-9A-Za-z]|$)'''\n\
-             examples = [\n  'ACME_TOKEN = \"{token}\"',\n  \"OPENAI_API_KEY={}\",\n]\n",
+             examples = [\n  'ACME_TOKEN = \"{token}\"',\n  \"ACME_TOKEN={token} OPENAI_API_KEY={}\",\n]\n",
             openai_key()
         ),
     );
