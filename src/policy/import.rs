@@ -412,10 +412,16 @@ fn write_rule(spec: &RuleSpec) -> String {
 
 /// Converts one `[[rules]]` table. `None` (with a note) when the rule cannot run in
 /// tierzero; the second value is the rule text to emit commented out, if any.
+///
+/// An allowlist whose regexes see another target than the rule's first allowlist (gitleaks'
+/// `regexTarget = "match"` next to the default `secret`) cannot share tierzero's one
+/// `[rules.allow]`; it is pushed onto `second` and written as an `[[override]]` allowlist of
+/// the same rule, which tierzero adds to the rule's allowlists.
 fn convert_rule(
     t: &Table,
     taken: &BTreeSet<String>,
     notes: &mut Vec<String>,
+    second: &mut Vec<AllowSpec>,
 ) -> (Option<RuleSpec>, Option<String>) {
     let Some(gid) = t
         .get("id")
@@ -478,7 +484,22 @@ fn convert_rule(
     {
         let at = format!("{what} allowlist {}", i + 1);
         if let Some(converted) = convert_allow(a, &at, notes) {
-            merge_allow(&mut allow, converted, &at, notes);
+            let target = |s: &AllowSpec| s.target.clone().unwrap_or_else(|| "secret".into());
+            let clashes = allow.as_ref().is_some_and(|base: &AllowSpec| {
+                !base.regexes.is_empty()
+                    && !converted.regexes.is_empty()
+                    && target(base) != target(&converted)
+            });
+            if clashes {
+                notes.push(format!(
+                    "{at}: its regexes see the {} while the rule's first allowlist's see the {}; carried over as an [[override]] allowlist of the same rule",
+                    target(&converted),
+                    allow.as_ref().map(target).unwrap_or_default()
+                ));
+                second.push(converted);
+            } else {
+                merge_allow(&mut allow, converted, &at, notes);
+            }
         }
     }
     spec.allow = allow;
@@ -646,6 +667,8 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
     }
 
     let mut taken = builtin.clone();
+    // Second allowlists of this config's own rules, written as `[[override]]`s.
+    let mut rule_overrides: Vec<(String, AllowSpec)> = Vec::new();
     let mut rules: Vec<(String, RuleSpec)> = Vec::new();
     let mut commented = Vec::new();
     for t in doc
@@ -685,9 +708,11 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
             ));
             continue;
         }
-        match convert_rule(t, &taken, &mut notes) {
+        let mut second = Vec::new();
+        match convert_rule(t, &taken, &mut notes, &mut second) {
             (Some(spec), _) => {
                 taken.insert(spec.id.to_string());
+                rule_overrides.extend(second.into_iter().map(|a| (spec.id.to_string(), a)));
                 rules.push((gid, spec));
             }
             (None, Some(text)) => commented.push(text),
@@ -771,7 +796,7 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
     for (_, spec) in &rules {
         out.push_str(&write_rule(spec));
     }
-    for (id, allow) in &overrides {
+    for (id, allow) in overrides.iter().chain(&rule_overrides) {
         let _ = writeln!(out, "\n[[override]]\nid = {}", toml_str(id));
         write_allow(&mut out, "override.allow", allow);
     }

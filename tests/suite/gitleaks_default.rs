@@ -83,6 +83,14 @@ fn an_imported_gitleaks_default_config_finds_its_test_secrets() {
         rule("gitleaks-private-key")["multiline"].as_bool(),
         Some(true)
     );
+    // Its second allowlist (regexTarget = "match") is kept as an override allowlist.
+    let second = doc["override"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"].as_str() == Some("generic-api-key"))
+        .unwrap_or_else(|| panic!("no override for generic-api-key in\n{converted}"));
+    assert_eq!(second["allow"]["target"].as_str(), Some("line"));
     // Path regexes became globs: optional groups, `(?:/.*)?$`, unanchored names.
     let paths: Vec<&str> = doc["allow"]["paths"]
         .as_array()

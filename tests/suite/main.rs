@@ -12,6 +12,7 @@ mod ci;
 mod cli;
 mod config;
 mod corpus;
+mod docs;
 mod gitleaks_default;
 mod hook;
 mod import;
