@@ -222,3 +222,64 @@ regex = '''[0-9a-f]{40}'''
     ]);
     assert_eq!(found, vec![("t.txt".into(), 1, "braces".into())]);
 }
+
+#[test]
+fn allowlists_written_against_gitleaks_default_rules_land_on_tierzeros_own() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.write(
+        ".gitleaks.toml",
+        r#"
+[extend]
+useDefault = true
+disabledRules = ["generic-api-key"]
+
+# Extends gitleaks' default rule of that id (no regex): its allowlist is appended.
+[[rules]]
+id = "github-pat"
+[[rules.allowlists]]
+paths = ['''(?:^|/)testdata/''']
+
+[[allowlists]]
+targetRules = ["openai-api-key"]
+stopwords = ["sandbox"]
+"#,
+    );
+    let (code, out, notes) = repo.run(&["import", "gitleaks", ".gitleaks.toml"]);
+    assert_eq!(code, 0, "{notes}");
+    let doc: toml::Table = toml::from_str(&out).unwrap();
+    let builtin: Vec<String> = tierzero::rules::RuleSet::builtin_rules()
+        .unwrap()
+        .iter()
+        .map(|r| r.id().to_string())
+        .collect();
+    let overrides = doc["override"].as_array().unwrap();
+    let ids: Vec<&str> = overrides
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    // Every target is a real built-in rule of the provider the gitleaks id names.
+    assert!(ids.iter().any(|id| id.starts_with("github-")), "{ids:?}");
+    assert!(ids.iter().any(|id| id.starts_with("openai-")), "{ids:?}");
+    assert!(
+        ids.iter().all(|id| builtin.iter().any(|b| b == id)),
+        "{ids:?}"
+    );
+    let github = overrides
+        .iter()
+        .find(|o| o["id"].as_str().unwrap().starts_with("github-"))
+        .unwrap();
+    assert_eq!(github["allow"]["paths"][0].as_str(), Some("testdata/"));
+    // disabledRules of the generic rule disables tierzero's generic rules, and says so.
+    let disabled = doc["disable"].as_array().unwrap();
+    assert!(!disabled.is_empty());
+    assert!(notes.contains("disables tierzero's"), "{notes}");
+    assert!(
+        notes.contains("its allowlists now apply to tierzero's"),
+        "{notes}"
+    );
+    // The result loads.
+    repo.write("converted.toml", &out);
+    let (code, _, err) = repo.run(&["config", "--check", "--config", "converted.toml"]);
+    assert_eq!(code, 0, "{err}");
+}

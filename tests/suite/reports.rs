@@ -301,3 +301,20 @@ fn completions_and_man_page() {
     let (_, out, _) = repo.run(&["uninstall", "--help"]);
     assert!(out.starts_with("Remove tierzero's hooks"), "{out}");
 }
+
+#[test]
+fn status_and_dry_runs_speak_in_words() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    let (code, out, err) = repo.run(&["install", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("would install"), "{out}");
+    assert!(!out.contains("installed"), "{out}");
+    let (code, _, err) = repo.run(&["install", "--global"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = repo.run(&["status"]);
+    assert!(out.contains("global install: core.hooksPath"), "{out}");
+    for variant in ["HooksPath", "ExistingTemplate", "Some(", "None"] {
+        assert!(!out.contains(variant), "{variant} in {out}");
+    }
+}
