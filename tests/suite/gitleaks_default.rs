@@ -11,14 +11,20 @@ use crate::common::Sandbox;
 const CONFIG: &str = include_str!("../fixtures/gitleaks/default-subset.toml");
 const TRUE_POSITIVES: &str = include_str!("../fixtures/gitleaks/true-positives.tsv");
 
-/// (rule id, text) per documented true positive.
-fn true_positives() -> Vec<(String, String)> {
+/// (rule id, text, path to scan it at) per documented true positive.
+fn true_positives() -> Vec<(String, String, String)> {
     TRUE_POSITIVES
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| {
-            let (id, text) = l.split_once('\t').expect("id<TAB>text");
-            (id.to_string(), text.replace("\\n", "\n"))
+            let mut fields = l.split('\t');
+            let id = fields.next().unwrap().to_string();
+            let text = fields.next().expect("id<TAB>text").replace("\\n", "\n");
+            let path = match fields.next() {
+                Some(name) => format!("cases/{id}/{name}"),
+                None => format!("cases/{id}.txt"),
+            };
+            (id, text, path)
         })
         .collect()
 }
@@ -115,8 +121,8 @@ fn an_imported_gitleaks_default_config_finds_its_test_secrets() {
 
     // Each documented true positive in its own file, scanned with only the imported rules.
     let cases = true_positives();
-    for (id, text) in &cases {
-        repo.write(&format!("cases/{id}.txt"), format!("{text}\n"));
+    for (_, text, path) in &cases {
+        repo.write(path, format!("{text}\n"));
     }
     let (code, doc) = repo.scan_json(&[
         "--no-default-rules",
@@ -134,11 +140,8 @@ fn an_imported_gitleaks_default_config_finds_its_test_secrets() {
             .push(f["rule_id"].as_str().unwrap().to_string());
     }
     let mut missed = Vec::new();
-    for (id, _) in &cases {
-        let got = by_file
-            .get(&format!("cases/{id}.txt"))
-            .cloned()
-            .unwrap_or_default();
+    for (id, _, path) in &cases {
+        let got = by_file.get(path).cloned().unwrap_or_default();
         if !got
             .iter()
             .any(|r| *r == *id || *r == format!("gitleaks-{id}"))
