@@ -124,6 +124,15 @@ fn an_imported_gitleaks_default_config_finds_its_test_secrets() {
     for (_, text, path) in &cases {
         repo.write(path, format!("{text}\n"));
     }
+    // The same secret where gitleaks' global allowlist allows it (paths converted to globs).
+    let github = &cases.iter().find(|c| c.0 == "github-pat").unwrap().1;
+    for allowed in [
+        "allowed/node_modules/pkg/index.js",
+        "allowed/gradlew",
+        "allowed/gradlew.bat",
+    ] {
+        repo.write(&format!("cases/{allowed}"), format!("{github}\n"));
+    }
     let (code, doc) = repo.scan_json(&[
         "--no-default-rules",
         "--config",
@@ -139,6 +148,18 @@ fn an_imported_gitleaks_default_config_finds_its_test_secrets() {
             .or_default()
             .push(f["rule_id"].as_str().unwrap().to_string());
     }
+    let allowed: Vec<&str> = doc["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"].as_str().unwrap().starts_with("cases/allowed/"))
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(allowed.len(), 3, "{allowed:?}");
+    assert!(
+        by_file.keys().all(|p| !p.starts_with("cases/allowed/")),
+        "{by_file:?}"
+    );
     let mut missed = Vec::new();
     for (id, _, path) in &cases {
         let got = by_file.get(path).cloned().unwrap_or_default();
