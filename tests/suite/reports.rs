@@ -318,3 +318,60 @@ fn status_and_dry_runs_speak_in_words() {
         assert!(!out.contains(variant), "{variant} in {out}");
     }
 }
+
+#[test]
+fn install_sh_completions_land_where_the_shells_look() {
+    // A stand-in `cargo` that "installs" by linking the built binary, so the script runs
+    // end to end without a release build.
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    let prefix = sb.dir.path().join("prefix");
+    std::fs::create_dir_all(prefix.join("bin")).unwrap();
+    let fake = sb.dir.path().join("fakebin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let built = assert_cmd::cargo::cargo_bin("tierzero");
+    std::fs::write(
+        fake.join("cargo"),
+        format!(
+            "#!/bin/sh\nln -sf '{}' '{}'\n",
+            built.display(),
+            prefix.join("bin/tierzero").display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(fake.join("cargo"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    let mut cmd = std::process::Command::new(&script);
+    cmd.args(["--no-hooks", "--completions", "--prefix"])
+        .arg(&prefix)
+        .current_dir(&repo.path);
+    sb.env(&mut cmd);
+    cmd.env_remove("XDG_DATA_HOME").env(
+        "PATH",
+        format!("{}:{}", fake.display(), std::env::var("PATH").unwrap()),
+    );
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let home = sb.home();
+    for (file, marker) in [
+        (
+            home.join(".local/share/bash-completion/completions/tierzero"),
+            "complete -F",
+        ),
+        (home.join(".zfunc/_tierzero"), "#compdef tierzero"),
+        (
+            sb.home().join(".config/fish/completions/tierzero.fish"),
+            "complete -c tierzero",
+        ),
+    ] {
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(text.contains(marker), "{}", file.display());
+    }
+}
