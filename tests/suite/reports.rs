@@ -152,15 +152,19 @@ fn remediation_per_mode_and_an_ignore_hint_that_runs_as_printed() {
         )),
         "{hint}"
     );
-    let status = std::process::Command::new("sh")
+    let ran = std::process::Command::new("sh")
         .arg("-c")
         .arg(&hint)
         .current_dir(&repo.path)
         .env("HOME", sb.home())
         .env("PATH", "/usr/bin:/bin")
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success(), "{hint}");
+    assert!(ran.status.success(), "{hint}");
+    assert!(
+        String::from_utf8_lossy(&ran.stdout).contains("git add .tierzero-ignore"),
+        "the ignore command says to commit the file"
+    );
     let (code, _, _) = repo.run(&["scan"]);
     assert_eq!(code, 0, "the printed ignore command took effect");
 
