@@ -136,13 +136,26 @@ fn literal_glob(body: &str) -> Option<String> {
 /// `(?:/.*)?$` ("this name, or anything under it") a bare name, which gitignore reads the
 /// same way (`(?:^|/)node_modules(?:/.*)?$` → `node_modules`).
 fn path_regex_to_globs(re: &str) -> Option<Vec<String>> {
+    // Globs have no case-insensitive form: `(?i)` becomes the all-lower and all-upper
+    // spellings, which allow less than gitleaks did (never more); the caller says so.
+    if let Some(rest) = re.strip_prefix("(?i)") {
+        let mut out = Vec::new();
+        for glob in path_regex_to_globs(rest)? {
+            for cased in [glob.to_lowercase(), glob.to_uppercase()] {
+                if !out.contains(&cased) {
+                    out.push(cased);
+                }
+            }
+        }
+        return Some(out);
+    }
     let mut variants = vec![re.to_string()];
     // Expand innermost optional groups one at a time (a few per regex at most).
     for _ in 0..4 {
         let mut next = Vec::new();
         let mut changed = false;
         for v in &variants {
-            match optional_group(v) {
+            match optional_group(v).or_else(|| optional_char(v)) {
                 Some((with, without)) => {
                     changed = true;
                     next.push(with);
@@ -198,6 +211,21 @@ fn optional_group(re: &str) -> Option<(String, String)> {
         from = body_start;
     }
     None
+}
+
+/// The first optional literal character (`jpe?g`) of `re`, as `re` with it and without.
+fn optional_char(re: &str) -> Option<(String, String)> {
+    let bytes = re.as_bytes();
+    (1..bytes.len()).find_map(|i| {
+        let c = bytes[i - 1];
+        let escaped = i >= 2 && bytes[i - 2] == b'\\';
+        (bytes[i] == b'?' && c.is_ascii_alphanumeric() && !escaped).then(|| {
+            (
+                format!("{}{}", &re[..i], &re[i + 1..]),
+                format!("{}{}", &re[..i - 1], &re[i + 1..]),
+            )
+        })
+    })
 }
 
 /// Translates one gitleaks path regex without optional groups into a gitignore-style
@@ -275,7 +303,15 @@ fn convert_allow(t: &Table, what: &str, notes: &mut Vec<String>) -> Option<Allow
             "paths" => {
                 for re in strings(value, &format!("{what}.paths"), notes) {
                     match path_regex_to_globs(&re) {
-                        Some(globs) => spec.paths.extend(globs.into_iter().map(Text::from)),
+                        Some(globs) => {
+                            if re.starts_with("(?i)") {
+                                notes.push(format!(
+                                    "{what}.paths: case-insensitive path regex {} became lower- and upper-case globs; mixed-case names are not allowed",
+                                    toml_str(&re)
+                                ));
+                            }
+                            spec.paths.extend(globs.into_iter().map(Text::from))
+                        }
                         None => notes.push(format!(
                             "{what}.paths: path regex {} has no exact gitignore-style equivalent; write a glob for it under `paths`",
                             toml_str(&re)
@@ -856,6 +892,15 @@ mod tests {
         );
         assert_eq!(path_regex_to_glob(r"^src/\w+\.go$"), None);
         assert_eq!(path_regex_to_glob(r"(?i)\.md$"), None);
+        assert_eq!(
+            path_regex_to_globs(r"(?i)\.(?:png|jpe?g)$"),
+            Some(vec![
+                "*.{png,jpeg}".to_string(),
+                "*.{PNG,JPEG}".to_string(),
+                "*.{png,jpg}".to_string(),
+                "*.{PNG,JPG}".to_string(),
+            ])
+        );
     }
 
     #[test]
