@@ -9,9 +9,12 @@ use crate::commands::scan::{self, What};
 use crate::error::{Error, Result};
 use crate::source::{push, refs};
 
-/// Runs hook `name` with the arguments git passed.
-pub fn run(name: &str, args: &[String], console: &mut Console<'_>) -> Result<Outcome> {
-    let opts = ScanOptions::default();
+/// Runs hook `name` with the arguments git passed; `color` styles the report.
+pub fn run(name: &str, args: &[String], color: bool, console: &mut Console<'_>) -> Result<Outcome> {
+    let opts = ScanOptions {
+        color,
+        ..Default::default()
+    };
     let what = match name {
         // pre-merge-commit: git names the merged heads in GITHEAD_* variables, so the
         // staged scan narrows itself to the resolution.

@@ -84,9 +84,12 @@ pub fn ignore(fingerprint: &str, reason: &str, console: &mut Console<'_>) -> Res
     let path = root.join(ignore::FILE_NAME);
     let today = crate::util::today_utc();
     let line = match ignore::append(&path, fingerprint, reason, &today)? {
-        ignore::Appended::Added(line) => {
-            format!("tierzero: added to {}: {line}\n", path.display())
-        }
+        ignore::Appended::Added(line) => format!(
+            "tierzero: added to {}: {line}\n\
+             tierzero: commit it (`git add {}`) so the team's hooks and CI ignore it too\n",
+            path.display(),
+            ignore::FILE_NAME
+        ),
         ignore::Appended::AlreadyListed => {
             format!("tierzero: {fingerprint} is already in {}\n", path.display())
         }

@@ -19,6 +19,24 @@ pub enum SuppressedBy {
     Baseline,
     /// A configured allowlist (path, regex or stopword).
     Allowlist,
+    /// One of a configured rule's own `examples`, in the configuration file that defines
+    /// it: test data, not a credential (so a `.tierzero.toml` can be committed).
+    ConfigExample,
+}
+
+impl SuppressedBy {
+    /// Why the finding is not reported, in words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            SuppressedBy::Inline => "a tierzero:allow annotation on or above the line",
+            SuppressedBy::IgnoreFile => "its fingerprint is listed in .tierzero-ignore",
+            SuppressedBy::Baseline => "its fingerprint is in the baseline",
+            SuppressedBy::Allowlist => "a configured allowlist",
+            SuppressedBy::ConfigExample => {
+                "a rule's example in the configuration file that defines the rule"
+            }
+        }
+    }
 }
 
 /// What to do about a finding, as the rule knows it. What to run to take it out of a

@@ -236,7 +236,7 @@ fn dry_run_changes_nothing_and_quiet_prints_nothing() {
     let before = snapshot(&repo.path.join(".git"));
     let out = ok(repo.run(&["install", "--dry-run", "--pre-push"]));
     assert!(
-        out.contains("dry run") && out.contains("kept the existing hook"),
+        out.contains("dry run") && out.contains("would keep the existing hook"),
         "{out}"
     );
     assert_eq!(snapshot(&repo.path.join(".git")), before);
