@@ -6,7 +6,9 @@ mod common;
 use tierzero::rules::{RuleFile, RuleSet, RULES_TOML};
 
 fn rule_file() -> RuleFile {
-    toml::from_str(RULES_TOML).expect("rules.toml parses")
+    let mut file: RuleFile = toml::from_str(RULES_TOML).expect("rules.toml parses");
+    file.expand_fragments().expect("rules.toml fragments expand");
+    file
 }
 
 #[test]
