@@ -22,6 +22,9 @@ pub enum Check {
     /// than 128 characters: checksums, not secrets. Lets a rule write `[0-9a-f]{24,}`
     /// instead of counted ranges that are slow to compile.
     HexNotDigest,
+    /// The value looks machine-generated rather than written by a person (see
+    /// `randomness.rs`): for formats with no structure of their own.
+    Random,
 }
 
 impl Check {
@@ -33,13 +36,14 @@ impl Check {
             "azure-cask" => Check::AzureCask,
             "jwt" => Check::Jwt,
             "hex-not-digest" => Check::HexNotDigest,
+            "random" => Check::Random,
             _ => return None,
         })
     }
 
     /// The names accepted by [`Check::parse`], for error messages.
     pub const NAMES: &'static str =
-        "base62-crc32, gitlab-routable-crc32, azure-cask, jwt, hex-not-digest";
+        "base62-crc32, gitlab-routable-crc32, azure-cask, jwt, hex-not-digest, random";
 
     /// Returns true if and only if `secret` passes this check.
     pub fn passes(self, secret: &[u8]) -> bool {
@@ -48,6 +52,7 @@ impl Check {
             Check::GitlabRoutableCrc32 => gitlab_routable_ok(secret),
             Check::AzureCask => azure_cask_ok(secret),
             Check::Jwt => jwt_ok(secret),
+            Check::Random => super::randomness::looks_random(secret),
             Check::HexNotDigest => {
                 !secret.iter().all(u8::is_ascii_hexdigit)
                     || !(matches!(secret.len(), 40 | 64) || secret.len() > 128)

@@ -7,6 +7,7 @@
 //! given one line (or block) and says where the secrets in it are.
 
 pub mod checks;
+pub mod randomness;
 pub mod spec;
 
 mod builtin;
