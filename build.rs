@@ -60,11 +60,12 @@ fn main() {
         };
         writeln!(
             out,
-            "        RuleSpec {{ id: {}, description: {}, keywords: {}, regex: {}, secret_group: {}, \
+            "        RuleSpec {{ id: {}, name: {}, description: {}, keywords: {}, regex: {}, secret_group: {}, \
              context: {}, entropy: {}, checks: {}, path: {}, multiline: {}, generic: {}, \
              env_var: {}, rotate_url: {}, keyless: {}, tags: {}, examples: Vec::new(), \
              negative_examples: Vec::new(), allow: {} }},",
             lit(&r.id),
+            opt(&r.name),
             lit(&r.description),
             list(&r.keywords),
             opt(&r.regex),

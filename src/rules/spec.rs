@@ -20,6 +20,10 @@ pub type Text = Cow<'static, str>;
 pub struct RuleSpec {
     /// Unique identifier, kebab-case.
     pub id: Text,
+    /// A short label for the terminal report ("Voiceflow API key"); the description's head
+    /// when absent.
+    #[serde(default)]
+    pub name: Option<Text>,
     /// What the rule finds, shown in reports.
     #[serde(default)]
     pub description: Text,
