@@ -85,6 +85,24 @@ fn main() {
         .expect("writing to a String cannot fail");
     }
     out.push_str("    ]\n}\n");
+    // Where each rule's table starts, for `tierzero rules`: the line of its `id = ` key.
+    let mut lines = Vec::new();
+    let mut from = 0;
+    for r in &file.rules {
+        let needle = format!("id = \"{}\"", r.id);
+        let at = text[from..]
+            .find(&needle)
+            .map(|i| from + i)
+            .unwrap_or_else(|| panic!("rules.toml: cannot find `{needle}`"));
+        lines.push((text[..at].matches('\n').count() + 1).to_string());
+        from = at + needle.len();
+    }
+    writeln!(
+        out,
+        "pub(crate) const BUILTIN_LINES: &[u32] = &[{}];",
+        lines.join(", ")
+    )
+    .expect("writing to a String cannot fail");
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("builtin_rules.rs");
     std::fs::write(dest, out).expect("OUT_DIR must be writable");

@@ -506,9 +506,10 @@ fn try_main(cli: Cli) -> Result<i32, Error> {
                 None => {
                     for r in rules {
                         println!(
-                            "{:<36} {}  [keywords: {}]",
+                            "{:<40} {:<40} {}  [keywords: {}]",
                             r.id(),
-                            r.spec.description,
+                            r.spec.name.as_deref().unwrap_or(""),
+                            r.origin,
                             r.spec.keywords.join(", ")
                         );
                     }

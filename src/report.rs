@@ -201,7 +201,9 @@ fn write_finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         f.path,
         f.line,
         f.column,
-        short_description(&f.description),
+        f.name
+            .clone()
+            .unwrap_or_else(|| short_description(&f.description)),
         f.rule_id
     )?;
     if let Some(c) = &f.commit {

@@ -221,6 +221,7 @@ impl<'a> Scanner<'a> {
             self.findings.push(Finding {
                 rule_id: rule.id().to_string(),
                 description: spec.description.to_string(),
+                name: spec.name.as_ref().map(|n| n.to_string()),
                 path: path.clone(),
                 line: c.line_no.max(1),
                 column,

@@ -296,11 +296,13 @@ impl RuleSet {
         })
     }
 
-    /// The default rules, embedded in the binary.
+    /// The default rules, embedded in the binary. Each one's origin names the line of
+    /// `rules.toml` where it is defined.
     pub fn builtin_rules() -> Result<Vec<Rule>> {
         builtin::builtin_specs()
             .into_iter()
-            .map(|spec| Rule::new(spec, BUILTIN_ORIGIN))
+            .zip(builtin::BUILTIN_LINES)
+            .map(|(spec, line)| Rule::new(spec, format!("rules.toml:{line} (built in)")))
             .collect()
     }
 
