@@ -35,7 +35,10 @@ fn rules_lists_and_explains() {
         .and_then(|n| n.parse().ok())
         .expect("a rules.toml line number");
     let toml = tierzero::rules::RULES_TOML;
-    assert_eq!(toml.lines().nth(at - 1), Some("id = \"openai-project-key\""));
+    assert_eq!(
+        toml.lines().nth(at - 1),
+        Some("id = \"openai-project-key\"")
+    );
     let (code, stdout, _) = repo.run(&["rules", "--explain", "openai-project-key"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("rotate at:  https://"), "{stdout}");

@@ -189,14 +189,24 @@ fn own_recall_corpus_by_category() {
     }
     eprintln!("\nRECALL by category:");
     for (cat, (hit, total)) in &by_cat {
-        eprintln!("  {cat}: {hit}/{total} ({:.1}%)", 100.0 * *hit as f64 / *total as f64);
+        eprintln!(
+            "  {cat}: {hit}/{total} ({:.1}%)",
+            100.0 * *hit as f64 / *total as f64
+        );
     }
     eprintln!("RECALL by context:");
     for (ctx, (hit, total)) in &by_ctx {
-        eprintln!("  {ctx}: {hit}/{total} ({:.1}%)", 100.0 * *hit as f64 / *total as f64);
+        eprintln!(
+            "  {ctx}: {hit}/{total} ({:.1}%)",
+            100.0 * *hit as f64 / *total as f64
+        );
     }
     eprintln!("noise findings: {}", noise.len());
-    assert!(noise.is_empty(), "findings on noise lines:\n{}", noise.join("\n"));
+    assert!(
+        noise.is_empty(),
+        "findings on noise lines:\n{}",
+        noise.join("\n")
+    );
     let mut low = Vec::new();
     for (cat, floor) in RECALL_FLOORS {
         let (hit, total) = by_cat.get(*cat).copied().unwrap_or_default();

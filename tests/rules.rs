@@ -7,7 +7,8 @@ use tierzero::rules::{RuleFile, RuleSet, RULES_TOML};
 
 fn rule_file() -> RuleFile {
     let mut file: RuleFile = toml::from_str(RULES_TOML).expect("rules.toml parses");
-    file.expand_fragments().expect("rules.toml fragments expand");
+    file.expand_fragments()
+        .expect("rules.toml fragments expand");
     file
 }
 
@@ -153,7 +154,10 @@ fn one_quoting_style() {
     for (n, line) in RULES_TOML.lines().enumerate() {
         for key in ["regex = ", "context = ", "path = "] {
             if line.starts_with(key) && !line[key.len()..].starts_with("'''") {
-                problems.push(format!("rules.toml:{}: {key}must be a '''literal'''", n + 1));
+                problems.push(format!(
+                    "rules.toml:{}: {key}must be a '''literal'''",
+                    n + 1
+                ));
             }
         }
         if let Some(v) = line.strip_prefix("id = ") {

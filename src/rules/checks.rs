@@ -75,6 +75,7 @@ impl Check {
 }
 
 /// Words that make up placeholder passwords in documentation and sample DSNs.
+#[rustfmt::skip]
 const PASSWORD_WORDS: &[&str] = &[
     "password", "passwd", "pass", "pwd", "secret", "changeme", "change_me", "admin",
     "administrator", "root", "toor", "guest", "user", "username", "postgres", "postgresql",
@@ -121,7 +122,11 @@ fn common_password(v: &[u8]) -> bool {
         return false;
     };
     let core = &norm[start..=end];
-    let core: Vec<u8> = core.iter().copied().filter(|b| *b != b'_' && *b != b'-').collect();
+    let core: Vec<u8> = core
+        .iter()
+        .copied()
+        .filter(|b| *b != b'_' && *b != b'-')
+        .collect();
     if is_password_word(&core) {
         return true;
     }
@@ -254,12 +259,35 @@ mod tests {
     #[test]
     fn common_passwords_and_env_references() {
         use super::common_password;
-        for p in ["password", "P@ssw0rd123!", "admin", "admin123", "postgres", "${DB_PASS}",
-                  "$DB_PASSWORD", "changeme!", "mysecret", "testpassword", "guest"] {
-            assert!(common_password(p.as_bytes()), "{p} is a placeholder password");
+        for p in [
+            "password",
+            "P@ssw0rd123!",
+            "admin",
+            "admin123",
+            "postgres",
+            "${DB_PASS}",
+            "$DB_PASSWORD",
+            "changeme!",
+            "mysecret",
+            "testpassword",
+            "guest",
+        ] {
+            assert!(
+                common_password(p.as_bytes()),
+                "{p} is a placeholder password"
+            );
         }
-        for p in ["Admin7kqz", "m42p!o", "$Xk9vq2Lm", "UcuEE7P4a1eqlTaTRfGc", "testQ8vz3"] {
-            assert!(!common_password(p.as_bytes()), "{p} is a real-looking password");
+        for p in [
+            "Admin7kqz",
+            "m42p!o",
+            "$Xk9vq2Lm",
+            "UcuEE7P4a1eqlTaTRfGc",
+            "testQ8vz3",
+        ] {
+            assert!(
+                !common_password(p.as_bytes()),
+                "{p} is a real-looking password"
+            );
         }
     }
 

@@ -408,7 +408,10 @@ mod tests {
         let got = spec::expand("%{B}%{n}[^$%{<]%{E:0-9a-f}%{E}", &frags).unwrap();
         assert_eq!(
             got,
-            format!("{}(?:api|key)[^$%{{<](?:[^0-9a-f]|$)(?:[^0-9A-Za-z_-]|$)", spec::START_BOUNDARY)
+            format!(
+                "{}(?:api|key)[^$%{{<](?:[^0-9a-f]|$)(?:[^0-9A-Za-z_-]|$)",
+                spec::START_BOUNDARY
+            )
         );
         assert!(spec::expand("%{nope}", &frags).is_err());
     }
