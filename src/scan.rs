@@ -260,7 +260,7 @@ fn resolve_overlaps(rules: &RuleSet, mut candidates: Vec<Candidate>) -> Vec<Cand
             let rule = rules.rule(c.rule);
             (
                 rule.spec.generic,
-                rule.origin == crate::rules::BUILTIN_ORIGIN,
+                rule.is_builtin(),
                 std::cmp::Reverse(c.secret.len()),
                 c.rule,
             )

@@ -116,6 +116,11 @@ impl Rule {
         })
     }
 
+    /// Whether the rule is one of the default rules (its origin is a `rules.toml` line).
+    pub fn is_builtin(&self) -> bool {
+        self.origin.starts_with("rules.toml") && self.origin.ends_with("(built in)")
+    }
+
     /// The rule's id.
     pub fn id(&self) -> &str {
         &self.spec.id
