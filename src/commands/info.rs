@@ -21,9 +21,10 @@ pub fn rules(explain: Option<&str>, console: &mut Console<'_>) -> Result<Outcome
             for r in rules {
                 let _ = writeln!(
                     text,
-                    "{:<36} {}  [keywords: {}]",
+                    "{:<40} {:<40} {}  [keywords: {}]",
                     r.id(),
-                    r.spec.description,
+                    r.spec.name.as_deref().unwrap_or(""),
+                    r.origin,
                     r.spec.keywords.join(", ")
                 );
             }

@@ -362,6 +362,7 @@ impl<'a> Scanner<'a> {
             self.findings.push(Finding {
                 rule_id: rule.id().to_string(),
                 description: spec.description.to_string(),
+                name: spec.name.as_ref().map(|n| n.to_string()),
                 path: path.clone(),
                 line: c.line_no.max(1),
                 column,
@@ -415,7 +416,7 @@ fn resolve_overlaps(rules: &RuleSet, mut candidates: Vec<Candidate>) -> Vec<Cand
             let rule = rules.rule(c.rule);
             (
                 rule.spec.generic,
-                rule.origin == crate::rules::BUILTIN_ORIGIN,
+                rule.is_builtin(),
                 std::cmp::Reverse(c.secret.len()),
                 c.rule,
             )

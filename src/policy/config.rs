@@ -477,14 +477,15 @@ impl State {
             }
             state.index.insert(id.clone(), state.rules.len());
             state.rules.push(RuleState {
-                spec: rule.spec,
                 info: RuleInfo {
                     id,
-                    defined_in: BUILTIN_ORIGIN.into(),
+                    // `rules.toml:<line> (built in)`: where `tierzero rules` says it lives.
+                    defined_in: rule.origin,
                     overridden: Vec::new(),
                     disabled_in: None,
                     enabled_in: None,
                 },
+                spec: rule.spec,
                 examples_at: None,
             });
         }

@@ -63,6 +63,10 @@ pub struct Finding {
     pub rule_id: String,
     /// The rule's description.
     pub description: String,
+    /// The rule's short name for the terminal report (machine formats carry the
+    /// description and id instead).
+    #[serde(skip)]
+    pub name: Option<String>,
     /// Repository-relative path, `/`-separated, unquoted.
     pub path: String,
     /// 1-based line number on the new side.

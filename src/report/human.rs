@@ -195,7 +195,9 @@ fn write_finding(out: &mut dyn Write, f: &Finding, summary: &Summary) -> io::Res
             PLACE,
             format!("{}:{}:{}", escape_control(&f.path), f.line, f.column)
         ),
-        short_description(&f.description),
+        f.name
+            .clone()
+            .unwrap_or_else(|| short_description(&f.description)),
         styled(NOTE, format!("[{}]", f.rule_id))
     )?;
     let label = |name: &str| styled(LABEL, format!("{name:<8}"));

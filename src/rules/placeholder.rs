@@ -56,7 +56,28 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     }
     // Long base64 bodies of binary structures (private keys, JWTs) legitimately hold runs
     // of `A` (zero bytes); only short tokens are judged by their runs.
-    (secret.len() < 64 && longest_run(secret) >= 6) || distinct_bytes(secret) <= 3
+    (secret.len() < 64 && longest_run(secret) >= 6)
+        || distinct_bytes(secret) <= 3
+        || ascending_runs(secret) >= 2
+}
+
+/// Counts runs of 4+ consecutive ascending characters (`1234`, `abcd`, `5678`): a random key
+/// has one with a chance of about 1 in 10,000 per 30 characters, a typed example (`us-west-2_abcd_1234`)
+/// has several.
+fn ascending_runs(bytes: &[u8]) -> usize {
+    let mut runs = 0;
+    let mut len = 1;
+    for w in bytes.windows(2) {
+        if w[0].is_ascii_alphanumeric() && w[1] == w[0].wrapping_add(1) {
+            len += 1;
+            if len == 4 {
+                runs += 1;
+            }
+        } else {
+            len = 1;
+        }
+    }
+    runs
 }
 
 fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
@@ -105,6 +126,7 @@ mod tests {
             "sk-proj-...",
             "ghp_000000000000000000000000000000000000",
             "sk-1234567890abcdef",
+            "us-west-2_abcd_1234-5678",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p} should be a placeholder");
         }
