@@ -22,6 +22,9 @@ pub enum SuppressedBy {
     /// One of a configured rule's own `examples`, in the configuration file that defines
     /// it: test data, not a credential (so a `.tierzero.toml` can be committed).
     ConfigExample,
+    /// The value as a whole is a placeholder or a documented example (`sk-xxxx…`,
+    /// `${OPENAI_API_KEY}`, `AKIAIOSFODNN7EXAMPLE`).
+    Placeholder,
 }
 
 impl SuppressedBy {
@@ -35,6 +38,7 @@ impl SuppressedBy {
             SuppressedBy::ConfigExample => {
                 "a rule's example in the configuration file that defines the rule"
             }
+            SuppressedBy::Placeholder => "the value is a placeholder or a documented example",
         }
     }
 }

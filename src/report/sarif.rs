@@ -125,7 +125,8 @@ pub(super) fn suppression_kind(
         SuppressedBy::IgnoreFile
         | SuppressedBy::Baseline
         | SuppressedBy::Allowlist
-        | SuppressedBy::ConfigExample => "external",
+        | SuppressedBy::ConfigExample
+        | SuppressedBy::Placeholder => "external",
     };
     (kind, by.reason())
 }

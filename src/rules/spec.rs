@@ -151,9 +151,10 @@ pub struct RuleFile {
     pub rules: Vec<RuleSpec>,
 }
 
-/// The left boundary of a token: start of line, a non-alphanumeric byte, or a JSON/C
-/// escape (`\n`, `\r`, `\t`) just before it, as in notebook sources.
-pub const START_BOUNDARY: &str = r"(?:^|[^0-9A-Za-z]|\\[nrt])";
+/// The left boundary of a token: start of line, a non-alphanumeric byte, a JSON/C escape
+/// (`\n`, `\r`, `\t`, `\u0022`) just before it, as in notebook sources, or a
+/// percent-escape (`api_key%3Dsk-…` in a URL-encoded body or query).
+pub const START_BOUNDARY: &str = r"(?:^|[^0-9A-Za-z]|\\[nrt]|\\u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2})";
 
 /// Expands the shorthands of one pattern:
 /// - `%{B}`: [`START_BOUNDARY`];
