@@ -13,11 +13,13 @@ use crate::engine::driver::{self, Engine, Scan, Threads};
 use crate::error::Stream;
 use crate::error::{Error, Result};
 use crate::input::Origin;
+use crate::input::Source as _;
 use crate::policy::config::ConfigOptions;
 use crate::policy::config::{self, Loaded};
 use crate::report::{self, Format, Report, ScanMode, Summary};
 use crate::source::commits::{self, CommitSource, Merges};
 use crate::source::disk::{self, DiskReader, DEFAULT_MAX_FILE_SIZE};
+use crate::source::gitcli;
 use crate::source::history;
 use crate::source::push::{self, RefUpdate};
 use crate::source::refs::{self, RefChange};
@@ -93,7 +95,37 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
     let max_size = opts.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let (mode, scan, loaded, first_commit) = match what {
         What::Staged => {
-            let listing = staged::list(opts.merge_scan, &opts.paths)?;
+            let listing = match staged::list(opts.merge_scan, &opts.paths) {
+                Ok(listing) => listing,
+                // SHA-256 repositories, split and sparse indexes: libgit2 cannot read them,
+                // git can.
+                Err(e) if gitcli::is_unsupported_layout(&e) => {
+                    let cwd =
+                        std::env::current_dir().map_err(Error::io("the current directory"))?;
+                    let mut listing = gitcli::list(&cwd)?;
+                    if !opts.paths.is_empty() {
+                        let named = named_paths(&listing.workdir, &cwd, &opts.paths);
+                        listing
+                            .jobs
+                            .retain(|e| named.iter().any(|n| n.as_bytes() == e.path()));
+                    }
+                    let loaded = config::load(Some(&listing.workdir), &opts.config)?;
+                    let reader = listing.source.reader()?;
+                    let scan = driver::run(
+                        engine(&loaded),
+                        &listing.source,
+                        &listing.jobs,
+                        reader,
+                        Threads::Adaptive,
+                        None,
+                    )?;
+                    let mut summary = summary(ScanMode::Staged, &scan, &loaded, started);
+                    summary.first_commit = listing.first_commit;
+                    summary.scanned_paths = scan.scanned_paths;
+                    return Ok(finish(scan.findings, summary, opts));
+                }
+                Err(e) => return Err(e),
+            };
             let loaded = config::load(listing.workdir(), &opts.config)?;
             let mode = match listing.shape {
                 StagedShape::WholeFiles => ScanMode::StagedFiles,
@@ -339,6 +371,20 @@ pub fn program_override() -> Option<String> {
         Some(found) if found == exe && name == "tierzero" => None,
         _ => Some(crate::util::shell_quote(&exe.to_string_lossy())),
     }
+}
+
+/// The repository-relative form of paths a hook manager passed (relative to `cwd`).
+fn named_paths(workdir: &Path, cwd: &Path, paths: &[PathBuf]) -> Vec<String> {
+    let workdir = std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf());
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    paths
+        .iter()
+        .filter_map(|p| {
+            let absolute = cwd.join(p);
+            let rel = absolute.strip_prefix(&workdir).ok()?;
+            Some(rel.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
 }
 
 /// The engine a loaded configuration defines.

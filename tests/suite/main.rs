@@ -23,6 +23,7 @@ mod import;
 mod index_fast;
 mod install;
 mod install_script;
+mod layouts;
 mod managers;
 mod merge;
 mod messages;
