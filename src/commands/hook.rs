@@ -41,5 +41,12 @@ pub fn run(name: &str, args: &[String], color: bool, console: &mut Console<'_>) 
         },
         other => return Err(Error::Usage(format!("unknown hook {other:?}"))),
     };
-    scan::run(&what, &opts, console)
+    let outcome = scan::run(&what, &opts, console)?;
+    if name == "pre-commit" && outcome == Outcome::Clean {
+        // The reference-transaction hook that follows need not scan this content again.
+        if let Ok(repo) = crate::source::repo::open_repository() {
+            crate::source::refs::record_approval(&repo);
+        }
+    }
+    Ok(outcome)
 }

@@ -183,11 +183,12 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
             let ids = if refs::any_can_add_commits(changes) {
                 let repo = open_repository()?;
                 let ids = refs::new_commits(&repo, changes)?;
-                (!ids.is_empty()).then_some((repo, ids))
+                let approved = refs::approved_by_pre_commit(&repo, &ids, changes);
+                (!ids.is_empty()).then_some((repo, ids, approved))
             } else {
                 None
             };
-            let Some((repo, ids)) = ids else {
+            let Some((repo, ids, approved)) = ids else {
                 // Nothing new (a fetch, a checkout, a branch at a known commit): no config
                 // to load, nothing to print.
                 return Ok(Report {
@@ -200,8 +201,13 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
                 });
             };
             let loaded = config::load(repo.workdir(), &opts.config)?;
-            let (source, jobs, reader) =
+            let (source, mut jobs, reader) =
                 CommitSource::new(repo, ids, Vec::new(), Merges::Resolution);
+            if approved {
+                // An ordinary `git commit`: pre-commit just scanned this very content; the
+                // message, which `--no-verify` would have let past commit-msg, still counts.
+                jobs = vec![commits::CommitJob::Message(0)];
+            }
             let scan = driver::run(
                 engine(&loaded),
                 &source,
