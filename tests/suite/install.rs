@@ -991,7 +991,13 @@ fn status_proves_every_installed_hook_and_touches_nothing() {
 
     let (code, st) = status(&repo);
     assert_eq!(code, 0, "{st}");
-    for hook in ["pre-commit", "pre-merge-commit", "commit-msg", "pre-push"] {
+    for hook in [
+        "pre-commit",
+        "pre-merge-commit",
+        "commit-msg",
+        "reference-transaction",
+        "pre-push",
+    ] {
         assert!(
             st.contains(&format!("self-test {hook}: canary key REFUSED")),
             "{hook}: {st}"
