@@ -124,6 +124,21 @@ fn literal_glob(body: &str) -> Option<String> {
                 }
                 let _ = write!(out, "{{{}}}", alts.join(","));
             }
+            // A class of plain characters (`[ot]tf`) is the same class in a glob.
+            '[' => {
+                let mut class = String::new();
+                loop {
+                    match chars.next()? {
+                        ']' => break,
+                        c if c.is_ascii_alphanumeric() => class.push(c),
+                        _ => return None,
+                    }
+                }
+                if class.is_empty() {
+                    return None;
+                }
+                let _ = write!(out, "[{class}]");
+            }
             c if c.is_ascii_alphanumeric() || "_-/~@,=%".contains(c) => out.push(c),
             _ => return None,
         }
@@ -199,7 +214,8 @@ fn optional_group(re: &str) -> Option<(String, String)> {
         let body = &re[body_start..end];
         if !body.contains('(') && re[end + 1..].starts_with('?') && body != "^|/" {
             let with = format!("{}{}{}", &re[..at], body, &re[end + 2..]);
-            let with = if body == "/.*" {
+            // `/.*?` is lazy, which changes nothing once the regex ends at `$`.
+            let with = if body == "/.*" || (body == "/.*?" && re[end + 2..].starts_with('$')) {
                 // Keep a marker the caller recognises: "and everything under it".
                 format!("{}(?:/.*){}", &re[..at], &re[end + 2..])
             } else {
@@ -888,6 +904,17 @@ mod tests {
             Some(vec![
                 "*go.{mod,sum,work.sum}".to_string(),
                 "*go.{mod,sum,work}".to_string()
+            ])
+        );
+        assert_eq!(
+            path_regex_to_globs(r"(?:^|/)vendor/(?:bundle|ruby)(?:/.*?)?$"),
+            Some(vec!["**/vendor/{bundle,ruby}".to_string()])
+        );
+        assert_eq!(
+            path_regex_to_globs(r"(?i)\.(?:eot|[ot]tf)$"),
+            Some(vec![
+                "*.{eot,[ot]tf}".to_string(),
+                "*.{EOT,[OT]TF}".to_string()
             ])
         );
         assert_eq!(path_regex_to_glob(r"^src/\w+\.go$"), None);
