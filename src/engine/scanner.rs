@@ -363,6 +363,8 @@ impl<'a> Scanner<'a> {
             let previous_line = previous_line(content, c.line.start);
             let suppressed_by = if i >= first_placeholder {
                 Some(SuppressedBy::Placeholder)
+            } else if crate::rules::public::is_public_key_rule(rule) {
+                Some(SuppressedBy::PublicKey)
             } else {
                 self.suppressor.check(
                     rule,

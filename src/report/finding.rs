@@ -25,6 +25,9 @@ pub enum SuppressedBy {
     /// The value as a whole is a placeholder or a documented example (`sk-xxxx…`,
     /// `${OPENAI_API_KEY}`, `AKIAIOSFODNN7EXAMPLE`).
     Placeholder,
+    /// A publishable key, public by design (PostHog `phc_`, Stripe `pk_`, a Supabase anon
+    /// key, a Firebase browser key): found by one of the public-key rules, never blocking.
+    PublicKey,
 }
 
 impl SuppressedBy {
@@ -39,6 +42,7 @@ impl SuppressedBy {
                 "a rule's example in the configuration file that defines the rule"
             }
             SuppressedBy::Placeholder => "the value is a placeholder or a documented example",
+            SuppressedBy::PublicKey => "a publishable key, public by design (shipped to browsers)",
         }
     }
 }

@@ -126,7 +126,8 @@ pub(super) fn suppression_kind(
         | SuppressedBy::Baseline
         | SuppressedBy::Allowlist
         | SuppressedBy::ConfigExample
-        | SuppressedBy::Placeholder => "external",
+        | SuppressedBy::Placeholder
+        | SuppressedBy::PublicKey => "external",
     };
     (kind, by.reason())
 }

@@ -18,6 +18,9 @@ pub enum Check {
     AzureCask,
     /// A JSON Web Token that decodes and is not public by design.
     Jwt,
+    /// The opposite: a JSON Web Token that decodes and is public by design (role `anon` or
+    /// `public`), for the public-key rules that list such tokens without blocking.
+    JwtPublic,
     /// Rejects pure-hex values of digest lengths (40: git SHA-1, 64: SHA-256) and of more
     /// than 128 characters: checksums, not secrets. Lets a rule write `[0-9a-f]{24,}`
     /// instead of counted ranges that are slow to compile.
@@ -43,6 +46,7 @@ impl Check {
             "gitlab-routable-crc32" => Check::GitlabRoutableCrc32,
             "azure-cask" => Check::AzureCask,
             "jwt" => Check::Jwt,
+            "jwt-public" => Check::JwtPublic,
             "hex-not-digest" => Check::HexNotDigest,
             "random" => Check::Random,
             "not-common-password" => Check::NotCommonPassword,
@@ -53,7 +57,7 @@ impl Check {
 
     /// The names accepted by [`Check::parse`], for error messages.
     pub const NAMES: &'static str =
-        "base62-crc32, gitlab-routable-crc32, azure-cask, jwt, hex-not-digest, random, \
+        "base62-crc32, gitlab-routable-crc32, azure-cask, jwt, jwt-public, hex-not-digest, random, \
          not-common-password, basic-auth-b64";
 
     /// Returns true if and only if `secret` passes this check.
@@ -62,7 +66,8 @@ impl Check {
             Check::Base62Crc32 => base62_crc32_ok(secret),
             Check::GitlabRoutableCrc32 => gitlab_routable_ok(secret),
             Check::AzureCask => azure_cask_ok(secret),
-            Check::Jwt => jwt_ok(secret),
+            Check::Jwt => jwt_claims(secret).is_some_and(|public| !public),
+            Check::JwtPublic => jwt_claims(secret) == Some(true),
             Check::Random => super::randomness::looks_random(secret),
             Check::NotCommonPassword => !common_password(secret),
             Check::BasicAuthB64 => basic_auth_b64_ok(secret),
@@ -229,29 +234,19 @@ fn b64url_json(segment: &[u8]) -> Option<serde_json::Value> {
 
 /// A JWT is reported only when header and payload decode to JSON objects, the header names
 /// an algorithm, and the token is not one that providers publish on purpose (Supabase's
-/// `anon` key, for instance, ships in every browser bundle).
-fn jwt_ok(secret: &[u8]) -> bool {
+/// `anon` key, for instance, ships in every browser bundle). `None` when it is not such a
+/// JWT; otherwise whether its role is a public one.
+fn jwt_claims(secret: &[u8]) -> Option<bool> {
     let mut parts = secret.split(|&b| b == b'.');
-    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
-        return false;
-    };
-    let Some(header) = b64url_json(header) else {
-        return false;
-    };
-    if header.get("alg").and_then(|a| a.as_str()).is_none() {
-        return false;
-    }
-    let Some(payload) = b64url_json(payload) else {
-        return false;
-    };
-    let Some(claims) = payload.as_object() else {
-        return false;
-    };
-    let public_role = matches!(
+    let (header, payload) = (parts.next()?, parts.next()?);
+    let header = b64url_json(header)?;
+    header.get("alg").and_then(|a| a.as_str())?;
+    let payload = b64url_json(payload)?;
+    let claims = payload.as_object()?;
+    Some(matches!(
         claims.get("role").and_then(|r| r.as_str()),
         Some("anon") | Some("public")
-    );
-    !public_role
+    ))
 }
 
 #[cfg(test)]
@@ -369,5 +364,8 @@ mod tests {
         assert!(Check::Jwt.passes(secret.as_bytes()));
         assert!(!Check::Jwt.passes(public.as_bytes()));
         assert!(!Check::Jwt.passes(b"eyJub3Rqc29u.eyJ.x"));
+        assert!(Check::JwtPublic.passes(public.as_bytes()));
+        assert!(!Check::JwtPublic.passes(secret.as_bytes()));
+        assert!(!Check::JwtPublic.passes(b"eyJub3Rqc29u.eyJ.x"));
     }
 }

@@ -9,6 +9,7 @@
 pub mod checks;
 pub mod placeholder;
 pub mod prefilter;
+pub mod public;
 pub mod randomness;
 pub mod spec;
 

@@ -351,3 +351,21 @@ pub fn all_json_findings(doc: &serde_json::Value) -> Vec<serde_json::Value> {
     });
     all
 }
+
+/// Every finding of the rules on `text` at `path`, suppressed or not: (rule id, why it is
+/// suppressed).
+pub fn all_findings(
+    set: &tierzero::rules::RuleSet,
+    suppressor: &tierzero::policy::suppress::Suppressor,
+    path: &str,
+    text: &str,
+) -> Vec<(String, Option<tierzero::report::finding::SuppressedBy>)> {
+    let mut scanner = tierzero::engine::scanner::Scanner::new(set, suppressor);
+    tierzero::engine::scanner::scan_text(&mut scanner, path, text.as_bytes())
+        .expect("scan succeeds");
+    scanner
+        .into_findings()
+        .into_iter()
+        .map(|f| (f.rule_id, f.suppressed_by))
+        .collect()
+}

@@ -29,6 +29,7 @@ mod merge;
 mod messages;
 mod output;
 mod prepush;
+mod public_keys;
 mod redaction;
 mod reports;
 mod rules;
