@@ -57,6 +57,7 @@ pub struct Rule {
     regex: OnceLock<Result<Regex, String>>,
     context: OnceLock<Result<Regex, String>>,
     path: OnceLock<Result<Regex, String>>,
+    required: OnceLock<Option<Box<[u8]>>>,
 }
 
 /// Where one secret is, in the haystack the rule was given.
@@ -114,6 +115,7 @@ impl Rule {
             regex: OnceLock::new(),
             context: OnceLock::new(),
             path: OnceLock::new(),
+            required: OnceLock::new(),
         })
     }
 
@@ -185,6 +187,29 @@ impl Rule {
         self.spec.multiline
     }
 
+    /// The longest literal every match of the regex contains, if there is one: a window
+    /// that lacks it cannot match, so a multiline rule whose keyword is on every line need
+    /// not search each line's window (which would cost the window size per line).
+    /// A literal inside a keyword says nothing: the keyword is on the hit line already.
+    pub fn required_literal(&self) -> Option<&[u8]> {
+        self.required
+            .get_or_init(|| {
+                let in_keyword = |lit: &[u8]| {
+                    self.spec.keywords.iter().any(|k| {
+                        let k = k.as_bytes();
+                        lit.len() <= k.len()
+                            && k.windows(lit.len()).any(|w| w.eq_ignore_ascii_case(lit))
+                    })
+                };
+                let pattern = self.spec.regex.as_deref()?;
+                required_literals(pattern)
+                    .into_iter()
+                    .filter(|lit| !in_keyword(lit))
+                    .max_by_key(|lit| lit.len())
+            })
+            .as_deref()
+    }
+
     /// Finds the secrets this rule reports in `haystack`. `line` is the line the keyword hit
     /// on (equal to `haystack` unless the rule is multiline); the `context` regex must match
     /// on it. Each secret passes the rule's entropy floor and checks.
@@ -228,6 +253,33 @@ impl Rule {
         }
         Ok(())
     }
+}
+
+/// The literals that every match of `pattern` contains (parsed as [`compile_regex`]
+/// compiles it). Only literals that a match cannot avoid count: those in the top-level
+/// sequence, in groups, and in repetitions of at least one; case-insensitive parts are
+/// classes, not literals, so they never count. An unparsable pattern has none.
+fn required_literals(pattern: &str) -> Vec<Box<[u8]>> {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn collect(hir: &Hir, out: &mut Vec<Box<[u8]>>) {
+        match hir.kind() {
+            HirKind::Literal(lit) => out.push(lit.0.clone()),
+            HirKind::Capture(cap) => collect(&cap.sub, out),
+            HirKind::Repetition(rep) if rep.min >= 1 => collect(&rep.sub, out),
+            HirKind::Concat(parts) => parts.iter().for_each(|p| collect(p, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(hir) = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+    {
+        collect(&hir, &mut out);
+    }
+    out
 }
 
 /// All rules of a run, with the prefilter built over their keywords.
@@ -365,6 +417,36 @@ mod tests {
         let mut out = Vec::new();
         r.find(b"k\xff\xff", b"k\xff\xff", &mut out).unwrap();
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn required_literals_skip_keywords() {
+        let req = |keyword: &str, pattern: &str| {
+            let rule = Rule::new(
+                RuleSpec {
+                    id: "t".into(),
+                    keywords: vec![keyword.to_string().into()],
+                    regex: Some(pattern.to_string().into()),
+                    multiline: true,
+                    ..Default::default()
+                },
+                "test",
+            )
+            .unwrap();
+            rule.required_literal()
+                .map(|l| String::from_utf8(l.to_vec()).unwrap())
+        };
+        let gcp = r#"^[^\n]*?"type"\s*:\s*"service_account"[\s\S]{0,1500}?"private_key"\s*:(x+)"#;
+        assert_eq!(
+            req("service_account", gcp).as_deref(),
+            Some("\"private_key\"")
+        );
+        let team = r"session:[\s\S]*?(acme_[a-z]{4})";
+        assert_eq!(req("session:", team).as_deref(), Some("acme_"));
+        assert_eq!(req("abc", r"(?:abc|abd)[0-9]"), None);
+        assert_eq!(req("secret", r"(?i)secret=([a-z]+)"), None);
+        assert_eq!(req("x_token", r"(?:x_token)?[0-9]{8}"), None);
+        assert_eq!(req("zz", r"(?:key:)+[0-9]").as_deref(), Some("key:"));
     }
 
     #[test]
