@@ -434,6 +434,9 @@ impl<'a> Scanner<'a> {
         candidates.retain(|c| c.secret.is_empty() || !is_placeholder(&content[c.secret.clone()]));
         let kept = resolve_overlaps(rules, std::mem::take(candidates));
         let path = display_path.to_string();
+        // Columns are counted from the previous finding on the same line, not from the
+        // line start each time: a long line with many findings stays linear.
+        let mut column_at: (usize, usize, u32) = (usize::MAX, 0, 1);
         for c in &kept {
             let rule = rules.rule(c.rule);
             let is_path_rule = c.secret.is_empty();
@@ -447,7 +450,14 @@ impl<'a> Scanner<'a> {
             let column = if is_path_rule || c.secret.start >= c.line.end {
                 1
             } else {
-                1 + char_count(&content[c.line.start..c.secret.start])
+                let (line_start, at, column) = column_at;
+                let column = if line_start == c.line.start && at <= c.secret.start {
+                    column + char_count(&content[at..c.secret.start])
+                } else {
+                    1 + char_count(&content[c.line.start..c.secret.start])
+                };
+                column_at = (c.line.start, c.secret.start, column);
+                column
             };
             let fp = fingerprint(rule.id(), secret);
             let previous_line = previous_line(content, c.line.start);
