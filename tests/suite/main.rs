@@ -28,5 +28,6 @@ mod output;
 mod prepush;
 mod redaction;
 mod rules;
+mod shapes;
 mod staged;
 mod suppress;
