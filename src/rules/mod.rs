@@ -190,22 +190,27 @@ impl Rule {
     /// The longest literal every match of the regex contains, if there is one: a window
     /// that lacks it cannot match, so a multiline rule whose keyword is on every line need
     /// not search each line's window (which would cost the window size per line).
-    /// A literal inside a keyword says nothing: the keyword is on the hit line already.
+    /// A literal that overlaps a keyword says little (the keyword is on the hit line
+    /// already), so one unrelated to every keyword is preferred, then the longest.
     pub fn required_literal(&self) -> Option<&[u8]> {
         self.required
             .get_or_init(|| {
-                let in_keyword = |lit: &[u8]| {
-                    self.spec.keywords.iter().any(|k| {
-                        let k = k.as_bytes();
-                        lit.len() <= k.len()
-                            && k.windows(lit.len()).any(|w| w.eq_ignore_ascii_case(lit))
-                    })
+                let contains = |hay: &[u8], needle: &[u8]| {
+                    needle.len() <= hay.len()
+                        && hay
+                            .windows(needle.len())
+                            .any(|w| w.eq_ignore_ascii_case(needle))
+                };
+                let related = |lit: &[u8]| {
+                    self.spec
+                        .keywords
+                        .iter()
+                        .any(|k| contains(k.as_bytes(), lit) || contains(lit, k.as_bytes()))
                 };
                 let pattern = self.spec.regex.as_deref()?;
                 required_literals(pattern)
                     .into_iter()
-                    .filter(|lit| !in_keyword(lit))
-                    .max_by_key(|lit| lit.len())
+                    .max_by_key(|lit| (!related(lit), lit.len()))
             })
             .as_deref()
     }
@@ -444,9 +449,13 @@ mod tests {
         let team = r"session:[\s\S]*?(acme_[a-z]{4})";
         assert_eq!(req("session:", team).as_deref(), Some("acme_"));
         assert_eq!(req("abc", r"(?:abc|abd)[0-9]"), None);
-        assert_eq!(req("secret", r"(?i)secret=([a-z]+)"), None);
+        // Case-insensitive letters are classes; the `=` is still a literal.
+        assert_eq!(req("secret", r"(?i)secret=([a-z]+)").as_deref(), Some("="));
+        assert_eq!(req("secret", r"(?i)secret([a-z]+)"), None);
         assert_eq!(req("x_token", r"(?:x_token)?[0-9]{8}"), None);
         assert_eq!(req("zz", r"(?:key:)+[0-9]").as_deref(), Some("key:"));
+        // Only keyword-related literals: the longest still is a necessary condition.
+        assert_eq!(req("tok", r"tok_(?:[a-z]+)tok").as_deref(), Some("tok_"));
     }
 
     #[test]
