@@ -31,7 +31,7 @@ for spec in $shapes; do
   json="$work/$shape-$mb.json"
   before=()
   [ -n "${BEFORE:-}" ] && before=(-n before "$BEFORE scan ${flags[*]} --files $file")
-  (cd "$work" && hyperfine -N --warmup 1 --runs "$runs" --export-json "$json" \
+  (cd "$work" && hyperfine -N --style none --warmup 1 --runs "$runs" --export-json "$json" \
     -n tierzero "$bin scan ${flags[*]} --files $file" "${before[@]}" >/dev/null)
   python3 - "$json" "$shape" "$mb" <<'PY'
 import json, sys
