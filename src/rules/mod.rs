@@ -33,6 +33,9 @@ pub const BUILTIN_ORIGIN: &str = "rules.toml (built in)";
 /// error instead of exhausting memory.
 const REGEX_SIZE_LIMIT: usize = 16 * (1 << 20);
 
+/// At most this many required literals are kept per rule (see [`Rule::required_literals`]).
+pub const MAX_REQUIRED: usize = 4;
+
 /// A multiline rule sees at most this many bytes from its hit line onward.
 const MULTILINE_WINDOW: usize = 64 * 1024;
 
@@ -57,7 +60,7 @@ pub struct Rule {
     regex: OnceLock<Result<Regex, String>>,
     context: OnceLock<Result<Regex, String>>,
     path: OnceLock<Result<Regex, String>>,
-    required: OnceLock<Option<Box<[u8]>>>,
+    required: OnceLock<Vec<Box<[u8]>>>,
 }
 
 /// Where one secret is, in the haystack the rule was given.
@@ -187,38 +190,63 @@ impl Rule {
         self.spec.multiline
     }
 
-    /// The longest literal every match of the regex contains, if there is one: a window
-    /// that lacks it cannot match, so a multiline rule whose keyword is on every line need
-    /// not search each line's window (which would cost the window size per line).
-    /// A literal that overlaps a keyword says little (the keyword is on the hit line
-    /// already), so one unrelated to every keyword is preferred, then the longest.
+    /// Literals every match of the regex contains (at most [`MAX_REQUIRED`], longest
+    /// first): a window that lacks one cannot match, so a multiline rule whose keyword is on
+    /// every line need not search each line's window (which would cost the window size per
+    /// line). A literal that overlaps a keyword says little (the keyword is on the hit line
+    /// already): only when there is no other is the longest such literal kept.
+    pub fn required_literals(&self) -> &[Box<[u8]>] {
+        self.required.get_or_init(|| {
+            let contains = |hay: &[u8], needle: &[u8]| {
+                needle.len() <= hay.len()
+                    && hay
+                        .windows(needle.len())
+                        .any(|w| w.eq_ignore_ascii_case(needle))
+            };
+            let related = |lit: &[u8]| {
+                self.spec
+                    .keywords
+                    .iter()
+                    .any(|k| contains(k.as_bytes(), lit) || contains(lit, k.as_bytes()))
+            };
+            let Some(pattern) = self.spec.regex.as_deref() else {
+                return Vec::new();
+            };
+            let mut literals = required_literals(pattern);
+            literals.sort_by_key(|l| (related(l), std::cmp::Reverse(l.len())));
+            literals.dedup();
+            let unrelated = literals.iter().take_while(|l| !related(l)).count();
+            literals.truncate(if unrelated > 0 {
+                unrelated.min(MAX_REQUIRED)
+            } else {
+                literals.len().min(1)
+            });
+            literals
+        })
+    }
+
+    /// The first of [`Rule::required_literals`].
     pub fn required_literal(&self) -> Option<&[u8]> {
-        self.required
-            .get_or_init(|| {
-                let contains = |hay: &[u8], needle: &[u8]| {
-                    needle.len() <= hay.len()
-                        && hay
-                            .windows(needle.len())
-                            .any(|w| w.eq_ignore_ascii_case(needle))
-                };
-                let related = |lit: &[u8]| {
-                    self.spec
-                        .keywords
-                        .iter()
-                        .any(|k| contains(k.as_bytes(), lit) || contains(lit, k.as_bytes()))
-                };
-                let pattern = self.spec.regex.as_deref()?;
-                required_literals(pattern)
-                    .into_iter()
-                    .max_by_key(|lit| (!related(lit), lit.len()))
-            })
-            .as_deref()
+        self.required_literals().first().map(|l| &l[..])
     }
 
     /// Finds the secrets this rule reports in `haystack`. `line` is the line the keyword hit
     /// on (equal to `haystack` unless the rule is multiline); the `context` regex must match
     /// on it. Each secret passes the rule's entropy floor and checks.
     pub fn find(&self, haystack: &[u8], line: &[u8], out: &mut Vec<SecretSpan>) -> Result<()> {
+        self.find_from(haystack, 0, line, out)
+    }
+
+    /// [`Rule::find`] for matches that start at `from` or later: the bytes before `from`
+    /// are still seen by `^`, `\b` and boundary classes, so a window cut out of a long line
+    /// does not make its first byte look like the start of the line.
+    pub fn find_from(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        line: &[u8],
+        out: &mut Vec<SecretSpan>,
+    ) -> Result<()> {
         let Some(re) = self.lazy(&self.regex, "regex", self.spec.regex.as_deref())? else {
             return Ok(());
         };
@@ -228,7 +256,7 @@ impl Rule {
             }
         }
         let mut locs = re.capture_locations();
-        let mut at = 0;
+        let mut at = from;
         while at <= haystack.len() {
             let Some(whole) = re.captures_read_at(&mut locs, haystack, at) else {
                 break;
@@ -456,6 +484,18 @@ mod tests {
         assert_eq!(req("zz", r"(?:key:)+[0-9]").as_deref(), Some("key:"));
         // Only keyword-related literals: the longest still is a necessary condition.
         assert_eq!(req("tok", r"tok_(?:[a-z]+)tok").as_deref(), Some("tok_"));
+        let rule = Rule::new(
+            RuleSpec {
+                id: "t".into(),
+                keywords: vec!["service_account".into()],
+                regex: Some(gcp.into()),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap();
+        let all: Vec<&[u8]> = rule.required_literals().iter().map(|l| &l[..]).collect();
+        assert_eq!(all, vec![&b"\"private_key\""[..], b"\"type\"", b":", b"x"]);
     }
 
     #[test]
