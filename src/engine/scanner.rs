@@ -15,7 +15,7 @@ use crate::input::{Content, Encoding, Hunk, Unit};
 use crate::policy::suppress::{LineContext, Suppressor};
 use crate::report::finding::{fingerprint, redact, Finding, Remediation};
 use crate::rules::placeholder::is_placeholder;
-use crate::rules::{RuleSet, SecretSpan};
+use crate::rules::{RuleSet, SecretSpan, MAX_REQUIRED};
 
 /// A secret located by a rule, before it is redacted.
 #[derive(Clone, Debug)]
@@ -91,8 +91,9 @@ struct Scratch {
     windows: Vec<std::ops::Range<usize>>,
     /// For each rule: whether its keywords are token prefixes (see [`unmistakable`]).
     prefix_rule: Vec<bool>,
-    /// For each multiline rule: the hunk sequence number and the next offset of its
-    /// required literal in that hunk (`usize::MAX`: none after the last line looked at).
+    /// For each rule's required literals (`MAX_REQUIRED` slots per rule): the hunk sequence
+    /// number and the literal's next offset in that hunk (`usize::MAX`: none after the
+    /// last line looked at).
     literal_at: Vec<(u32, usize)>,
     hunk_seq: u32,
 }
@@ -118,7 +119,7 @@ impl<'a> Scanner<'a> {
             scratch: Scratch {
                 queued_on: vec![u32::MAX; rules.rules().len()],
                 prefix_rule: rules.rules().iter().map(unmistakable).collect(),
-                literal_at: vec![(u32::MAX, 0); rules.rules().len()],
+                literal_at: vec![(u32::MAX, 0); rules.rules().len() * MAX_REQUIRED],
                 ..Default::default()
             },
             findings: Vec::new(),
@@ -374,19 +375,26 @@ impl<'a> Scanner<'a> {
                 scratch.spans.clear();
                 if rule.is_multiline() {
                     let end = chunk.len().min(job.start + window);
-                    if let Some(literal) = rule.required_literal() {
-                        // A window without the literal cannot match: skip it without
-                        // searching, so a keyword on every line does not cost a window
-                        // per line.
-                        let (seq, next) = &mut scratch.literal_at[index as usize];
+                    // A window without one of the rule's required literals cannot match:
+                    // skip it without searching, so a keyword on every line does not cost
+                    // a window per line. Each literal's next offset is found once per hunk
+                    // and reused while it lies ahead.
+                    let mut lacks = false;
+                    for (k, literal) in rule.required_literals().iter().enumerate() {
+                        let slot = index as usize * MAX_REQUIRED + k;
+                        let (seq, next) = &mut scratch.literal_at[slot];
                         if *seq != scratch.hunk_seq || (*next != usize::MAX && *next < job.start) {
                             *seq = scratch.hunk_seq;
                             *next = memchr::memmem::find(&chunk[job.start..], literal)
                                 .map_or(usize::MAX, |i| job.start + i);
                         }
                         if *next == usize::MAX || *next + literal.len() > end {
-                            continue;
+                            lacks = true;
+                            break;
                         }
+                    }
+                    if lacks {
+                        continue;
                     }
                     rule.find(&chunk[job.start..end], line, &mut scratch.spans)?;
                 } else if job.hits.is_empty() {
@@ -406,11 +414,8 @@ impl<'a> Scanner<'a> {
                         }
                     }
                     for w in &scratch.windows {
-                        let from = scratch.spans.len();
-                        rule.find(&line[w.clone()], &line[w.clone()], &mut scratch.spans)?;
-                        for span in &mut scratch.spans[from..] {
-                            span.secret = w.start + span.secret.start..w.start + span.secret.end;
-                        }
+                        let (hay, window) = (&line[..w.end], &line[w.clone()]);
+                        rule.find_from(hay, w.start, window, &mut scratch.spans)?;
                     }
                 }
                 for span in &scratch.spans {
