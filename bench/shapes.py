@@ -10,6 +10,8 @@ Shapes (none holds a secret: the benchmark measures what a clean file of that sh
   minified-line   one line of minified JavaScript, `apiKey:`/`token` every few hundred bytes
   service-account `"type": "service_account",` lines (a keyword hit of a multiline rule on
                   every line, no private key anywhere)
+  service-account-redacted  service-account records whose private_key is redacted (the
+                  keyword and the "private_key" literal on every record, no PEM block)
   team-multiline  `session: ...` lines: every line hits the keyword of the multiline team
                   rule in bench/shapes.toml, whose regex never matches
 """
@@ -58,6 +60,13 @@ with open(out, "wb") as f:
             line = b'  "type": "service_account", "project_id": "p-%d",\n' % n
             f.write(line)
             n += len(line)
+    elif shape == "service-account-redacted":
+        n = 0
+        while n < size:
+            rec = (b'  {"type": "service_account", "project_id": "p-%d",\n'
+                   b'   "private_key": "REDACTED", "client_email": "ci@p-%d.iam"},\n' % (n, n))
+            f.write(rec)
+            n += len(rec)
     elif shape == "team-multiline":
         n = 0
         while n < size:

@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 work=${1:-$(mktemp -d)}
 runs=${RUNS:-3}
-shapes=${SHAPES:-"b64-line:1 b64-line:2 b64-line:4 b64-line:8 b64-wrapped:4 data-uri-line:4 minified-line:4 service-account:10 team-multiline:0.3 team-multiline:10"}
+shapes=${SHAPES:-"b64-line:1 b64-line:2 b64-line:4 b64-line:8 b64-wrapped:4 data-uri-line:4 minified-line:4 service-account:10 service-account-redacted:10 team-multiline:0.3 team-multiline:10"}
 
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is missing (apt-get install hyperfine)" >&2; exit 2; }
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"

@@ -157,3 +157,85 @@ fn a_multiline_team_rule_whose_keyword_is_on_every_line() {
     assert_eq!(lines[0], 1, "{found:?}");
     assert!(lines[1] > 4000 && lines[1] < 5992, "{found:?}");
 }
+
+#[test]
+fn anchors_keep_their_meaning_on_a_long_line() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    // A long line is searched in windows around keyword hits; `^` must still mean the
+    // start of the line, not the start of a window.
+    repo.write(
+        ".tierzero.toml",
+        "[[rules]]\nid = \"acme-line-key\"\ndescription = \"ACME key at the start of a line\"\nkeywords = [\"acme_key=\"]\nregex = '''^ACME_KEY=([a-z0-9]{32})'''\n",
+    );
+    let key = |seed: u64| -> String {
+        base64(200, seed)
+            .to_ascii_lowercase()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(32)
+            .collect()
+    };
+    let line = format!(
+        "ACME_KEY={} {} ACME_KEY={} {}\n",
+        key(1),
+        "x = 1; ".repeat(5000),
+        key(2),
+        "y = 2; ".repeat(5000)
+    );
+    repo.stage("env.sh", &line);
+    let (_, doc) = repo.scan_json(&[]);
+    let findings: Vec<_> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "acme-line-key")
+        .collect();
+    assert_eq!(findings.len(), 1, "{doc}");
+    assert_eq!(findings[0]["column"], 10);
+}
+
+#[test]
+fn a_window_of_a_long_line_sees_the_byte_before_it() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.write(
+        ".tierzero.toml",
+        "[[rules]]\nid = \"acme-boundary\"\ndescription = \"ACME token after a non-letter\"\nkeywords = [\"acme_key=\"]\nregex = '''(?:^|[^a-z])(k[a-z0-9]{31})'''\n",
+    );
+    let token = |seed: u64| -> String {
+        let body: String = base64(300, seed)
+            .to_ascii_lowercase()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(31)
+            .collect();
+        format!("k{body}")
+    };
+    // The keyword's window starts 4 KiB before it, exactly at `k…` glued to a `y`: not a
+    // token boundary, so not a finding, as when the whole line is searched. The token
+    // after a space near the keyword is one.
+    let prefix = "x = 1; ".repeat(2000);
+    let glued = token(1);
+    let filler = "z".repeat(4096 - glued.len());
+    let line = format!(
+        "{prefix}y{glued}{filler}acme_key=1 {} {}\n",
+        token(2),
+        "x = 1; ".repeat(1000)
+    );
+    assert_eq!(line.find("acme_key=").unwrap() - 4096, prefix.len() + 1);
+    repo.stage("conf.txt", &line);
+    let (_, doc) = repo.scan_json(&[]);
+    let columns: Vec<u64> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "acme-boundary")
+        .map(|f| f["column"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        columns,
+        vec![(prefix.len() + 1 + 4096 + 11 + 1) as u64],
+        "{doc}"
+    );
+}
