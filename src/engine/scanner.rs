@@ -50,9 +50,9 @@ const HIT_REACH: usize = 4 * 1024;
 /// (`AKIA`, `sk-`) still run for it.
 const LONG_RUN: usize = 1024;
 
-/// The base64 alphabet (standard and URL-safe letters and digits, `+`, `/`).
+/// The base64 alphabets: letters, digits, `+` and `/` (standard), `-` and `_` (URL-safe).
 fn is_b64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
 }
 
 /// Whether `at` lies in a run of base64 characters of at least [`LONG_RUN`] bytes; `run`
