@@ -49,6 +49,31 @@ pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A rule's own regex: what [`compile_regex`] builds, the same engine and semantics, but
+/// without the literal prefilter. Building the prefilter (literal extraction, an
+/// Aho-Corasick automaton, reverse-suffix and reverse-inner analysis) was most of the cost
+/// of compiling a rule on a typical commit, and the regex only ever runs on lines (or
+/// windows) the keyword prefilter already picked, where it saves little. Errors are
+/// worded as `compile_regex` words them.
+fn compile_rule_regex(pattern: &str) -> Result<regex_automata::meta::Regex, String> {
+    use regex_automata::{meta, util::syntax};
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            meta::Config::new()
+                .utf8_empty(false)
+                .auto_prefilter(false)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(REGEX_SIZE_LIMIT)
+                .dfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build(pattern)
+        .map_err(|e| match compile_regex(pattern) {
+            Err(message) => message,
+            Ok(_) => e.to_string(),
+        })
+}
+
 /// A rule ready to run.
 #[derive(Debug)]
 pub struct Rule {
@@ -57,7 +82,7 @@ pub struct Rule {
     /// The file it came from (for error messages and `tierzero config`).
     pub origin: String,
     checks: Vec<Check>,
-    regex: OnceLock<Result<Regex, String>>,
+    regex: OnceLock<Result<regex_automata::meta::Regex, String>>,
     context: OnceLock<Result<Regex, String>>,
     path: OnceLock<Result<Regex, String>>,
     required: OnceLock<Vec<Box<[u8]>>>,
@@ -151,16 +176,27 @@ impl Rule {
         }
     }
 
+    fn content_regex(&self, pattern: &str) -> Result<&regex_automata::meta::Regex> {
+        self.regex
+            .get_or_init(|| compile_rule_regex(pattern))
+            .as_ref()
+            .map_err(|e| Error::Rule {
+                origin: self.origin.clone(),
+                id: self.spec.id.to_string(),
+                message: format!("invalid `regex` regex: {e}"),
+            })
+    }
+
     /// Compiles every regex of the rule now, reporting the first error. Used for rules from
     /// config files, which must fail at load time rather than mid-scan.
     pub fn compile(&self) -> Result<()> {
-        self.lazy(&self.regex, "regex", self.spec.regex.as_deref())?;
+        if let Some(pattern) = self.spec.regex.as_deref() {
+            self.content_regex(pattern)?;
+        }
         self.lazy(&self.context, "context", self.spec.context.as_deref())?;
         self.lazy(&self.path, "path", self.spec.path.as_deref())?;
-        if let (Some(group), Some(re)) = (
-            self.spec.secret_group,
-            self.lazy(&self.regex, "regex", self.spec.regex.as_deref())?,
-        ) {
+        if let (Some(group), Some(pattern)) = (self.spec.secret_group, self.spec.regex.as_deref()) {
+            let re = self.content_regex(pattern)?;
             if group >= re.captures_len() {
                 return Err(Error::Rule {
                     origin: self.origin.clone(),
@@ -247,7 +283,7 @@ impl Rule {
         line: &[u8],
         out: &mut Vec<SecretSpan>,
     ) -> Result<()> {
-        let Some(re) = self.lazy(&self.regex, "regex", self.spec.regex.as_deref())? else {
+        let Some(pattern) = self.spec.regex.as_deref() else {
             return Ok(());
         };
         if let Some(context) = self.lazy(&self.context, "context", self.spec.context.as_deref())? {
@@ -255,17 +291,19 @@ impl Rule {
                 return Ok(());
             }
         }
-        let mut locs = re.capture_locations();
+        let re = self.content_regex(pattern)?;
+        let mut caps = re.create_captures();
         let mut at = from;
         while at <= haystack.len() {
-            let Some(whole) = re.captures_read_at(&mut locs, haystack, at) else {
+            re.search_captures(&regex_automata::Input::new(haystack).range(at..), &mut caps);
+            let Some(whole) = caps.get_match() else {
                 break;
             };
             let secret = match self.spec.secret_group {
-                Some(g) => locs.get(g),
-                None => (1..locs.len()).find_map(|g| locs.get(g)),
+                Some(g) => caps.get_group(g),
+                None => (1..caps.group_len()).find_map(|g| caps.get_group(g)),
             }
-            .map(|(s, e)| s..e)
+            .map(|span| span.range())
             .unwrap_or(whole.range());
             // Resume at the end of the secret, not of the match: a trailing boundary byte the
             // regex consumed may be the leading boundary of the next key (`k1,k2`).
