@@ -32,6 +32,10 @@ Options:
                  instead of chaining it (the default keeps it as <hook>.tierzero-prev
                  and runs it first).
   --no-hooks     Only build and install the binary; do not touch any git hooks.
+  --completions  Also write shell completions where the shells look for them:
+                 ~/.local/share/bash-completion/completions/tierzero,
+                 ~/.zfunc/_tierzero (add ~/.zfunc to fpath before compinit),
+                 ~/.config/fish/completions/tierzero.fish.
   --dry-run      Print what would be done; build nothing, change nothing.
   --quiet        Print nothing but errors.
   -h, --help     Show this help.
@@ -54,6 +58,7 @@ hooks=1
 dry_run=0
 quiet=0
 hook_args=
+completions=0
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -72,6 +77,7 @@ while [ $# -gt 0 ]; do
     --force) hook_args="$hook_args --force" ;;
     --no-hooks) hooks=0 ;;
     --dry-run) dry_run=1; hook_args="$hook_args --dry-run" ;;
+    --completions) completions=1 ;;
     --quiet|-q) quiet=1; hook_args="$hook_args --quiet" ;;
     *) echo "install.sh: unknown option '$1' (see ./install.sh --help)" >&2; exit 2 ;;
   esac
@@ -140,6 +146,24 @@ case ":${PATH:-}:" in
   *":$root/bin:"*) ;;
   *) say "note: $root/bin is not on your PATH; the hooks still work (they record the absolute path), but add it to run tierzero yourself" ;;
 esac
+
+if [ "$completions" = 1 ]; then
+  data=${XDG_DATA_HOME:-$HOME/.local/share}
+  config=${XDG_CONFIG_HOME:-$HOME/.config}
+  for spec in "bash:$data/bash-completion/completions/tierzero" \
+              "zsh:$HOME/.zfunc/_tierzero" \
+              "fish:$config/fish/completions/tierzero.fish"; do
+    shell=${spec%%:*}
+    file=${spec#*:}
+    if [ "$dry_run" = 1 ]; then
+      say "would write $shell completions to $file"
+      continue
+    fi
+    mkdir -p "$(dirname "$file")" && "$bin" completions "$shell" > "$file" \
+      || { echo "install.sh: could not write $file" >&2; exit 3; }
+    say "$shell completions: $file"
+  done
+fi
 
 [ "$hooks" = 1 ] || exit 0
 # shellcheck disable=SC2086 # hook_args is a list of flags without spaces

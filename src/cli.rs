@@ -22,9 +22,59 @@ Exit codes:
 #[derive(Parser)]
 #[command(name = "tierzero", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
+    /// When to colour the report on stderr: auto (on a terminal, unless NO_COLOR is set;
+    /// CLICOLOR_FORCE forces it), always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: ColorArg,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// On a terminal, honouring NO_COLOR and CLICOLOR_FORCE.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorArg {
+    /// Whether the report on stderr is coloured.
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+            }
+        }
+    }
+}
+
+/// `tierzero completions`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    /// bash (bash-completion).
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
 }
 
 /// The subcommands.
@@ -85,6 +135,15 @@ pub enum Command {
         #[arg(long)]
         event: Option<String>,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: ShellArg,
+    },
+    /// Print the man page (roff) on stdout: `tierzero man > tierzero.1`.
+    Man,
     /// Entry point for the installed git hooks (not for direct use).
     #[command(hide = true)]
     Hook {
@@ -192,6 +251,8 @@ pub enum FormatArg {
     Human,
     /// One JSON document.
     Json,
+    /// One JSON object per finding, one per line.
+    Jsonl,
     /// SARIF 2.1.0.
     Sarif,
     /// JUnit XML.
@@ -240,7 +301,7 @@ pub struct ScanArgs {
     /// Files and history: skip content larger than SIZE (e.g. 10MB, 512K; default 10MB).
     #[arg(long, value_name = "SIZE", value_parser = crate::source::disk::parse_size)]
     pub max_file_size: Option<u64>,
-    /// Output format: human (stderr), json, sarif, junit.
+    /// Output format: human (stderr), json, jsonl (one finding per line), sarif, junit.
     #[arg(long, value_enum, default_value = "human")]
     pub format: FormatArg,
     /// Write machine-readable output to FILE instead of stdout.
@@ -276,6 +337,12 @@ pub enum MergeScanArg {
     /// Everything the merge brings in.
     All,
 }
+
+const COMPLETIONS_HELP: &str = "\
+Where shells look (or run `install.sh --completions`):
+  bash  tierzero completions bash > ~/.local/share/bash-completion/completions/tierzero
+  zsh   tierzero completions zsh > ~/.zfunc/_tierzero   (with fpath+=(~/.zfunc) before compinit)
+  fish  tierzero completions fish > ~/.config/fish/completions/tierzero.fish";
 
 const INSTALL_HELP: &str = "\
 Existing hooks are kept: moved to <hook>.tierzero-prev and run first (their failure still
@@ -345,6 +412,7 @@ impl ScanArgs {
             format: match self.format {
                 FormatArg::Human => Format::Human,
                 FormatArg::Json => Format::Json,
+                FormatArg::Jsonl => Format::Jsonl,
                 FormatArg::Sarif => Format::Sarif,
                 FormatArg::Junit => Format::Junit,
             },
@@ -358,6 +426,7 @@ impl ScanArgs {
             merges: self.merges,
             max_file_size: self.max_file_size,
             paths: self.files.clone(),
+            color: false,
         }
     }
 }

@@ -9,9 +9,12 @@ use crate::commands::scan::{self, What};
 use crate::error::{Error, Result};
 use crate::source::{push, refs};
 
-/// Runs hook `name` with the arguments git passed.
-pub fn run(name: &str, args: &[String], console: &mut Console<'_>) -> Result<Outcome> {
-    let opts = ScanOptions::default();
+/// Runs hook `name` with the arguments git passed; `color` styles the report.
+pub fn run(name: &str, args: &[String], color: bool, console: &mut Console<'_>) -> Result<Outcome> {
+    let opts = ScanOptions {
+        color,
+        ..Default::default()
+    };
     let what = match name {
         // pre-merge-commit: git names the merged heads in GITHEAD_* variables, so the
         // staged scan narrows itself to the resolution.
@@ -38,5 +41,12 @@ pub fn run(name: &str, args: &[String], console: &mut Console<'_>) -> Result<Out
         },
         other => return Err(Error::Usage(format!("unknown hook {other:?}"))),
     };
-    scan::run(&what, &opts, console)
+    let outcome = scan::run(&what, &opts, console)?;
+    if name == "pre-commit" && outcome == Outcome::Clean {
+        // The reference-transaction hook that follows need not scan this content again.
+        if let Ok(repo) = crate::source::repo::open_repository() {
+            crate::source::refs::record_approval(&repo);
+        }
+    }
+    Ok(outcome)
 }

@@ -21,9 +21,10 @@ pub fn rules(explain: Option<&str>, console: &mut Console<'_>) -> Result<Outcome
             for r in rules {
                 let _ = writeln!(
                     text,
-                    "{:<36} {}  [keywords: {}]",
+                    "{:<40} {:<40} {}  [keywords: {}]",
                     r.id(),
-                    r.spec.description,
+                    r.spec.name.as_deref().unwrap_or(""),
+                    r.origin,
                     r.spec.keywords.join(", ")
                 );
             }
@@ -84,9 +85,12 @@ pub fn ignore(fingerprint: &str, reason: &str, console: &mut Console<'_>) -> Res
     let path = root.join(ignore::FILE_NAME);
     let today = crate::util::today_utc();
     let line = match ignore::append(&path, fingerprint, reason, &today)? {
-        ignore::Appended::Added(line) => {
-            format!("tierzero: added to {}: {line}\n", path.display())
-        }
+        ignore::Appended::Added(line) => format!(
+            "tierzero: added to {}: {line}\n\
+             tierzero: commit it (`git add {}`) so the team's hooks and CI ignore it too\n",
+            path.display(),
+            ignore::FILE_NAME
+        ),
         ignore::Appended::AlreadyListed => {
             format!("tierzero: {fingerprint} is already in {}\n", path.display())
         }

@@ -29,7 +29,8 @@ pub fn status(console: &mut Console<'_>) -> Result<Outcome> {
     })
 }
 
-/// The lines an install prints: notices always, actions unless `--quiet`.
+/// The lines an install prints: notices always, actions unless `--quiet`, in the dry run's
+/// "would" wording when nothing was changed.
 fn render_actions(actions: &Actions, opts: &InstallOptions) -> String {
     let mut text = String::new();
     for line in actions.render(opts.quiet, opts.dry_run) {

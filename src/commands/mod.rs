@@ -9,6 +9,7 @@ use crate::error::Result;
 
 pub mod agent;
 pub mod baseline;
+pub mod completions;
 pub mod console;
 pub mod fix;
 pub mod hook;
@@ -20,9 +21,11 @@ pub use console::{is_closed_pipe, Console, Outcome, EXIT_CLEAN, EXIT_ERROR, EXIT
 
 /// Runs the command `cli` asks for.
 pub fn run(cli: Cli, console: &mut Console<'_>) -> Result<Outcome> {
+    let color = cli.color.enabled();
     match cli.command {
         Command::Scan(args) => {
-            let opts = args.options();
+            let mut opts = args.options();
+            opts.color = color;
             let outcome = scan::run(&args.source()?, &opts, console)?;
             Ok(if args.exit_zero {
                 Outcome::Clean
@@ -30,11 +33,13 @@ pub fn run(cli: Cli, console: &mut Console<'_>) -> Result<Outcome> {
                 outcome
             })
         }
-        Command::Hook { name, args } => hook::run(&name, &args, console),
+        Command::Hook { name, args } => hook::run(&name, &args, color, console),
         Command::Fix(args) => fix::run(&args, console),
         Command::Agent { tool, event } => agent::answer(tool, event, console),
         Command::Install(args) if args.agent.is_some() => agent::install(&args, true, console),
         Command::Uninstall(args) if args.agent.is_some() => agent::install(&args, false, console),
+        Command::Completions { shell } => completions::completions(shell, console),
+        Command::Man => completions::man(console),
         Command::Install(args) => install::install(&args.options(), console),
         Command::Uninstall(args) => install::uninstall(&args.options(), console),
         Command::Status => install::status(console),

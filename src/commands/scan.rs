@@ -13,11 +13,13 @@ use crate::engine::driver::{self, Engine, Scan, Threads};
 use crate::error::Stream;
 use crate::error::{Error, Result};
 use crate::input::Origin;
+use crate::input::Source as _;
 use crate::policy::config::ConfigOptions;
 use crate::policy::config::{self, Loaded};
 use crate::report::{self, Format, Report, ScanMode, Summary};
 use crate::source::commits::{self, CommitSource, Merges};
 use crate::source::disk::{self, DiskReader, DEFAULT_MAX_FILE_SIZE};
+use crate::source::gitcli;
 use crate::source::history;
 use crate::source::push::{self, RefUpdate};
 use crate::source::refs::{self, RefChange};
@@ -46,6 +48,8 @@ pub struct ScanOptions {
     pub max_file_size: Option<u64>,
     /// Staged mode: paths a hook manager passed.
     pub paths: Vec<PathBuf>,
+    /// Whether the human report is styled (the `--color` choice, resolved).
+    pub color: bool,
 }
 
 /// What to scan.
@@ -91,7 +95,37 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
     let max_size = opts.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let (mode, scan, loaded, first_commit) = match what {
         What::Staged => {
-            let listing = staged::list(opts.merge_scan, &opts.paths)?;
+            let listing = match staged::list(opts.merge_scan, &opts.paths) {
+                Ok(listing) => listing,
+                // SHA-256 repositories, split and sparse indexes: libgit2 cannot read them,
+                // git can.
+                Err(e) if gitcli::is_unsupported_layout(&e) => {
+                    let cwd =
+                        std::env::current_dir().map_err(Error::io("the current directory"))?;
+                    let mut listing = gitcli::list(&cwd)?;
+                    if !opts.paths.is_empty() {
+                        let named = named_paths(&listing.workdir, &cwd, &opts.paths);
+                        listing
+                            .jobs
+                            .retain(|e| named.iter().any(|n| n.as_bytes() == e.path()));
+                    }
+                    let loaded = config::load(Some(&listing.workdir), &opts.config)?;
+                    let reader = listing.source.reader()?;
+                    let scan = driver::run(
+                        engine(&loaded),
+                        &listing.source,
+                        &listing.jobs,
+                        reader,
+                        Threads::Adaptive,
+                        None,
+                    )?;
+                    let mut summary = summary(ScanMode::Staged, &scan, &loaded, started);
+                    summary.first_commit = listing.first_commit;
+                    summary.scanned_paths = scan.scanned_paths;
+                    return Ok(finish(scan.findings, summary, opts));
+                }
+                Err(e) => return Err(e),
+            };
             let loaded = config::load(listing.workdir(), &opts.config)?;
             let mode = match listing.shape {
                 StagedShape::WholeFiles => ScanMode::StagedFiles,
@@ -149,11 +183,12 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
             let ids = if refs::any_can_add_commits(changes) {
                 let repo = open_repository()?;
                 let ids = refs::new_commits(&repo, changes)?;
-                (!ids.is_empty()).then_some((repo, ids))
+                let approved = refs::approved_by_pre_commit(&repo, &ids, changes);
+                (!ids.is_empty()).then_some((repo, ids, approved))
             } else {
                 None
             };
-            let Some((repo, ids)) = ids else {
+            let Some((repo, ids, approved)) = ids else {
                 // Nothing new (a fetch, a checkout, a branch at a known commit): no config
                 // to load, nothing to print.
                 return Ok(Report {
@@ -166,8 +201,13 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
                 });
             };
             let loaded = config::load(repo.workdir(), &opts.config)?;
-            let (source, jobs, reader) =
+            let (source, mut jobs, reader) =
                 CommitSource::new(repo, ids, Vec::new(), Merges::Resolution);
+            if approved {
+                // An ordinary `git commit`: pre-commit just scanned this very content; the
+                // message, which `--no-verify` would have let past commit-msg, still counts.
+                jobs = vec![commits::CommitJob::Message(0)];
+            }
             let scan = driver::run(
                 engine(&loaded),
                 &source,
@@ -210,7 +250,7 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
             let loaded = config::load(root.as_deref(), &opts.config)?;
             let jobs = disk::list(paths)?;
             let reader = DiskReader { max_size };
-            let scan = driver::run(
+            let mut scan = driver::run(
                 engine(&loaded),
                 &reader,
                 &jobs,
@@ -218,6 +258,9 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
                 Threads::Adaptive,
                 None,
             )?;
+            if let Some(root) = &root {
+                relative_to_root(&mut scan, root);
+            }
             (ScanMode::Files, scan, loaded, false)
         }
         What::Stdin => {
@@ -273,7 +316,81 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
     // commit: it says something only when it refuses.
     summary.quiet = mode == ScanMode::NewCommits;
     summary.scanned_paths = scan.scanned_paths;
+    summary.program = program_override();
     Ok(finish(scan.findings, summary, opts))
+}
+
+/// Rewrites the paths of files on disk (as given: `/abs/x`, `../x`, `x` from a
+/// subdirectory) as paths from the repository root, as every other mode reports them, so
+/// reports (SARIF's artifact URIs above all) do not depend on where the scan was started.
+/// Paths outside the root are left as given.
+fn relative_to_root(scan: &mut Scan, root: &Path) {
+    let Ok(root) = std::fs::canonicalize(root) else {
+        return;
+    };
+    let cwd = std::env::current_dir().ok();
+    let rebase = |path: &mut String| {
+        let given = Path::new(path.as_str());
+        let absolute = match &cwd {
+            _ if given.is_absolute() => given.to_path_buf(),
+            Some(cwd) => cwd.join(given),
+            None => return,
+        };
+        // The file was just read, so it exists; its parent resolves symlinks (`/tmp`).
+        let resolved = match (absolute.parent(), absolute.file_name()) {
+            (Some(dir), Some(name)) => match std::fs::canonicalize(dir) {
+                Ok(dir) => dir.join(name),
+                Err(_) => return,
+            },
+            _ => return,
+        };
+        if let Ok(rel) = resolved.strip_prefix(&root) {
+            if !rel.as_os_str().is_empty() {
+                *path = rel.to_string_lossy().replace('\\', "/");
+            }
+        }
+    };
+    for f in &mut scan.findings {
+        rebase(&mut f.path);
+    }
+    for s in &mut scan.skipped {
+        rebase(&mut s.path);
+    }
+    for p in &mut scan.scanned_paths {
+        rebase(p);
+    }
+}
+
+/// The running binary's absolute path (shell-quoted) when `tierzero` on `PATH` is not this
+/// binary or there is none — the pre-commit framework and `cargo run` put tierzero where
+/// PATH does not look — so the `tierzero ignore …` the report suggests runs as printed.
+pub fn program_override() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+    let name = exe.file_name()?.to_owned();
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(&name))
+            .find(|candidate| candidate.is_file())
+    });
+    match on_path.map(|p| std::fs::canonicalize(&p).unwrap_or(p)) {
+        Some(found) if found == exe && name == "tierzero" => None,
+        _ => Some(crate::util::shell_quote(&exe.to_string_lossy())),
+    }
+}
+
+/// The repository-relative form of paths a hook manager passed (relative to `cwd`).
+fn named_paths(workdir: &Path, cwd: &Path, paths: &[PathBuf]) -> Vec<String> {
+    let workdir = std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf());
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    paths
+        .iter()
+        .filter_map(|p| {
+            let absolute = cwd.join(p);
+            let rel = absolute.strip_prefix(&workdir).ok()?;
+            Some(rel.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
 }
 
 /// The engine a loaded configuration defines.
@@ -334,6 +451,9 @@ pub fn render(report: &Report, opts: &ScanOptions, console: &mut Console<'_>) ->
         (Format::Human, None) => {
             let mut buffer = Vec::new();
             report::human::write(&mut buffer, report, opts.verbose).map_err(internal)?;
+            if !opts.color {
+                buffer = anstream::adapter::strip_bytes(&buffer).into_vec();
+            }
             write_all(console.err, &buffer, Stream::Stderr)
         }
         (format, output) => {
@@ -348,6 +468,15 @@ pub fn render(report: &Report, opts: &ScanOptions, console: &mut Console<'_>) ->
                     // The report itself is in the file; a lost summary line loses nothing.
                     let _ = console.err.write_all(&line);
                     Ok(())
+                }
+                None if format == Format::Jsonl => {
+                    // JSON lines carry findings only; the summary is for the person.
+                    let out = write_all(console.out, &buffer, Stream::Stdout);
+                    let mut line = Vec::new();
+                    report::human::write_summary_line(&mut line, &report.summary)
+                        .map_err(internal)?;
+                    let _ = console.err.write_all(&line);
+                    out
                 }
                 None => write_all(console.out, &buffer, Stream::Stdout),
             }

@@ -13,7 +13,7 @@
 use crate::error::Result;
 use crate::input::{Content, Encoding, Hunk, Unit};
 use crate::policy::suppress::{LineContext, Suppressor};
-use crate::report::finding::{fingerprint, redact, Finding, Remediation};
+use crate::report::finding::{fingerprint, redact, Finding, Remediation, SuppressedBy};
 use crate::rules::placeholder::is_placeholder;
 use crate::rules::{RuleSet, SecretSpan, MAX_REQUIRED};
 
@@ -436,13 +436,26 @@ impl<'a> Scanner<'a> {
     fn emit(&mut self, file_path: &[u8], display_path: &str, content: &[u8]) -> Result<()> {
         let rules = self.rules;
         let candidates = &mut self.scratch.candidates;
-        candidates.retain(|c| c.secret.is_empty() || !is_placeholder(&content[c.secret.clone()]));
-        let kept = resolve_overlaps(rules, std::mem::take(candidates));
+        let (placeholders, real): (Vec<Candidate>, Vec<Candidate>) = std::mem::take(candidates)
+            .into_iter()
+            .partition(|c| !c.secret.is_empty() && is_placeholder(&content[c.secret.clone()]));
+        let mut kept = resolve_overlaps(rules, real);
+        // A placeholder is reported as suppressed (so it is counted and listed under
+        // --verbose), unless a real secret of another rule covers the same bytes.
+        let overlaps = |a: &Candidate, b: &Candidate| {
+            a.secret.start < b.secret.end && b.secret.start < a.secret.end
+        };
+        let placeholders: Vec<Candidate> = resolve_overlaps(rules, placeholders)
+            .into_iter()
+            .filter(|p| !kept.iter().any(|k| overlaps(k, p)))
+            .collect();
+        let first_placeholder = kept.len();
+        kept.extend(placeholders);
         let path = display_path.to_string();
         // Columns are counted from the previous finding on the same line, not from the
         // line start each time: a long line with many findings stays linear.
         let mut column_at: (usize, usize, u32) = (usize::MAX, 0, 1);
-        for c in &kept {
+        for (i, c) in kept.iter().enumerate() {
             let rule = rules.rule(c.rule);
             let is_path_rule = c.secret.is_empty();
             let (secret, preview) = if is_path_rule {
@@ -466,20 +479,25 @@ impl<'a> Scanner<'a> {
             };
             let fp = fingerprint(rule.id(), secret);
             let previous_line = previous_line(content, c.line.start);
-            let suppressed_by = self.suppressor.check(
-                rule,
-                &LineContext {
-                    path: &path,
-                    line,
-                    previous_line,
-                    secret,
-                    fingerprint: &fp,
-                },
-            )?;
+            let suppressed_by = if i >= first_placeholder {
+                Some(SuppressedBy::Placeholder)
+            } else {
+                self.suppressor.check(
+                    rule,
+                    &LineContext {
+                        path: &path,
+                        line,
+                        previous_line,
+                        secret,
+                        fingerprint: &fp,
+                    },
+                )?
+            };
             let spec = &rule.spec;
             self.findings.push(Finding {
                 rule_id: rule.id().to_string(),
                 description: spec.description.to_string(),
+                name: spec.name.as_ref().map(|n| n.to_string()),
                 path: path.clone(),
                 line: c.line_no.max(1),
                 column,
@@ -533,7 +551,7 @@ fn resolve_overlaps(rules: &RuleSet, mut candidates: Vec<Candidate>) -> Vec<Cand
             let rule = rules.rule(c.rule);
             (
                 rule.spec.generic,
-                rule.origin == crate::rules::BUILTIN_ORIGIN,
+                rule.is_builtin(),
                 std::cmp::Reverse(c.secret.len()),
                 c.rule,
             )
@@ -658,7 +676,13 @@ mod tests {
     #[test]
     fn placeholders_are_dropped_and_preview_is_redacted() {
         let r = || rule("t", "tok_", r"(tok_[A-Za-z0-9]{12})", false);
-        assert!(scan(vec![r()], "f", "tok_xxxxxxxxxxxx\n").is_empty());
+        // Dropped as a placeholder, but counted and shown as suppressed like any other.
+        let placeholder = scan(vec![r()], "f", "tok_xxxxxxxxxxxx\n");
+        assert_eq!(placeholder.len(), 1);
+        assert_eq!(
+            placeholder[0].suppressed_by,
+            Some(SuppressedBy::Placeholder)
+        );
         let found = scan(vec![r()], "f", "tok_Q8zR4mW9pL2x\n");
         assert_eq!(found[0].preview, "tok_Q8zR4mW9pL2x"[..2].to_string() + "…");
     }

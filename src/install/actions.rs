@@ -22,12 +22,16 @@ pub enum HookVerb {
 }
 
 impl HookVerb {
-    fn word(self) -> &'static str {
-        match self {
-            HookVerb::Installed => "installed",
-            HookVerb::Updated => "updated",
-            HookVerb::AlreadyInstalled => "already installed",
-            HookVerb::Removed => "removed",
+    /// The verb as done, or as a dry run plans it (`would install`).
+    fn word(self, planned: bool) -> &'static str {
+        match (self, planned) {
+            (HookVerb::Installed, false) => "installed",
+            (HookVerb::Installed, true) => "would install",
+            (HookVerb::Updated, false) => "updated",
+            (HookVerb::Updated, true) => "would update",
+            (HookVerb::AlreadyInstalled, _) => "already installed",
+            (HookVerb::Removed, false) => "removed",
+            (HookVerb::Removed, true) => "would remove",
         }
     }
 }
@@ -98,58 +102,65 @@ pub enum Action {
 
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text(false))
+    }
+}
+
+impl Action {
+    /// The action in words: as done, or (`planned`, a dry run) as what would be done.
+    pub fn text(&self, planned: bool) -> String {
+        let would = |done: &str, plan: &str| if planned { plan } else { done }.to_string();
         match self {
-            Action::CreateDir(dir) => write!(f, "create {}", dir.display()),
+            Action::CreateDir(dir) => format!("{} {}", would("created", "would create"), dir.display()),
             Action::Hook { verb, hook, path } => {
                 let at = if *verb == HookVerb::AlreadyInstalled {
                     " at"
                 } else {
                     ""
                 };
-                write!(f, "{hook}: {}{at} {}", verb.word(), path.display())
+                format!("{hook}: {}{at} {}", verb.word(planned), path.display())
             }
-            Action::Chained { hook, prev } => write!(
-                f,
-                "{hook}: kept the existing hook as {} (tierzero runs it first)",
+            Action::Chained { hook, prev } => format!(
+                "{hook}: {} the existing hook as {} (tierzero runs it first)",
+                would("kept", "would keep"),
                 prev.display()
             ),
-            Action::Replaced { hook, backup } => write!(
-                f,
-                "{hook}: replaced the existing hook (backed up to {}, not run)",
+            Action::Replaced { hook, backup } => format!(
+                "{hook}: {} the existing hook (backed up to {}, not run)",
+                would("replaced", "would replace"),
                 backup.display()
             ),
-            Action::Restored { hook, from } => write!(
-                f,
-                "{hook}: removed tierzero's hook and restored the previous one from {}",
+            Action::Restored { hook, from } => format!(
+                "{hook}: {} tierzero's hook and {} the previous one from {}",
+                would("removed", "would remove"),
+                would("restored", "restore"),
                 from.display()
             ),
-            Action::EditsKept { hook, backup } => write!(
-                f,
-                "{hook}: tierzero's hook had been edited by hand; the edited file is kept as {}",
+            Action::EditsKept { hook, backup } => format!(
+                "{hook}: tierzero's hook had been edited by hand; the edited file {} kept as {}",
+                would("is", "would be"),
                 backup.display()
             ),
-            Action::NotOurs { hook, path } => write!(
-                f,
+            Action::NotOurs { hook, path } => format!(
                 "{hook}: {} is not tierzero's; left as it is",
                 path.display()
             ),
-            Action::NothingIn(dir) => write!(f, "no tierzero hooks in {}", dir.display()),
-            Action::HooksPathIsSet { dir, machine_wide } => write!(
-                f,
-                "core.hooksPath is set{}: git runs hooks from {}, so tierzero installs there",
+            Action::NothingIn(dir) => format!("no tierzero hooks in {}", dir.display()),
+            Action::HooksPathIsSet { dir, machine_wide } => format!(
+                "core.hooksPath is set{}: git runs hooks from {}, so tierzero {} there",
                 if *machine_wide {
                     " in your global config (so this affects every repository that uses it)"
                 } else {
                     ""
                 },
-                dir.display()
+                dir.display(),
+                would("installs", "would install")
             ),
-            Action::CoveredByGlobal(dir) => write!(
-                f,
+            Action::CoveredByGlobal(dir) => format!(
                 "this repository is already protected by the global install (core.hooksPath = {}); nothing to do",
                 dir.display()
             ),
-            Action::Note(text) => f.write_str(text),
+            Action::Note(text) => text.clone(),
         }
     }
 }
@@ -210,13 +221,17 @@ impl Actions {
         } else {
             "tierzero: "
         };
-        out.extend(fold(&self.done).into_iter().map(|l| format!("{prefix}{l}")));
+        out.extend(
+            fold(&self.done, dry_run)
+                .into_iter()
+                .map(|l| format!("{prefix}{l}")),
+        );
         out
     }
 }
 
 /// Per-hook lines with the same verb and directory folded into one; the rest as they are.
-fn fold(actions: &[Action]) -> Vec<String> {
+fn fold(actions: &[Action], planned: bool) -> Vec<String> {
     let mut groups: Vec<(HookVerb, &Path, Vec<&str>)> = Vec::new();
     let mut rest = Vec::new();
     for action in actions {
@@ -228,13 +243,18 @@ fn fold(actions: &[Action]) -> Vec<String> {
                     None => groups.push((*verb, dir, vec![hook])),
                 }
             }
-            other => rest.push(other.to_string()),
+            other => rest.push(other.text(planned)),
         }
     }
     let mut lines: Vec<String> = groups
         .into_iter()
         .map(|(verb, dir, hooks)| {
-            format!("{} {} in {}", verb.word(), hooks.join(", "), dir.display())
+            format!(
+                "{} {} in {}",
+                verb.word(planned),
+                hooks.join(", "),
+                dir.display()
+            )
         })
         .collect();
     lines.extend(rest);
@@ -262,8 +282,8 @@ mod tests {
         assert_eq!(
             a.render(false, true),
             [
-                "tierzero (dry run): installed pre-commit, commit-msg in /r/.git/hooks",
-                "tierzero (dry run): pre-merge-commit: kept the existing hook as /r/.git/hooks/pre-merge-commit.tierzero-prev (tierzero runs it first)",
+                "tierzero (dry run): would install pre-commit, commit-msg in /r/.git/hooks",
+                "tierzero (dry run): pre-merge-commit: would keep the existing hook as /r/.git/hooks/pre-merge-commit.tierzero-prev (tierzero runs it first)",
             ]
         );
         a.notices.push("do this".into());

@@ -385,7 +385,7 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
             let script = hook_script_with(&binary, &chain, &scan_refs);
             let mut sub = Actions::default();
             if !dir.exists() {
-                sub.note(format!("create {}", dir.display()));
+                sub.push(Action::CreateDir(dir.clone()));
                 if !opts.dry_run {
                     fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
                 }

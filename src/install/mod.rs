@@ -552,7 +552,25 @@ pub fn install(opts: &InstallOptions) -> Result<Actions> {
             machine_wide: setting.scope.is_machine_wide(),
         });
     }
-    actions.extend(install_into(dir, opts)?);
+    if layout.object_format != "sha1" {
+        // tierzero reads a SHA-256 repository's staged change through the git command
+        // line, but not yet its commits: hooks that scan commits would refuse every push
+        // and ref update, so they are left out, and said so.
+        let mut only_staged = opts.clone();
+        only_staged.hooks = opts
+            .hook_names()
+            .into_iter()
+            .filter(|h| h != "pre-push" && h != "reference-transaction")
+            .collect();
+        actions.note(format!(
+            "this repository uses {} objects: pre-push and reference-transaction are not installed \
+             (tierzero scans only the staged change here); scan pushes in CI",
+            layout.object_format
+        ));
+        actions.extend(install_into(dir, &only_staged)?);
+    } else {
+        actions.extend(install_into(dir, opts)?);
+    }
     Ok(actions)
 }
 

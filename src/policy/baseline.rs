@@ -167,6 +167,7 @@ mod tests {
         Finding {
             rule_id: rule.into(),
             description: String::new(),
+            name: None,
             path: path.into(),
             line: 1,
             column: 1,

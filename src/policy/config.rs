@@ -477,14 +477,15 @@ impl State {
             }
             state.index.insert(id.clone(), state.rules.len());
             state.rules.push(RuleState {
-                spec: rule.spec,
                 info: RuleInfo {
                     id,
-                    defined_in: BUILTIN_ORIGIN.into(),
+                    // `rules.toml:<line> (built in)`: where `tierzero rules` says it lives.
+                    defined_in: rule.origin,
                     overridden: Vec::new(),
                     disabled_in: None,
                     enabled_in: None,
                 },
+                spec: rule.spec,
                 examples_at: None,
             });
         }
@@ -657,14 +658,21 @@ impl State {
             rules.push(Rule::new(state.spec, origin)?);
         }
         let set = RuleSet::new(rules)?;
-        for (r, (s, at)) in to_check {
-            check_examples(&set, r, &self.sources[s], &at)?;
-        }
-        let active: HashSet<&str> = set.rules().iter().map(|r| r.id()).collect();
         let mut suppressor = Suppressor {
             compat: self.compat.0,
             ..Default::default()
         };
+        for (r, (s, at)) in to_check {
+            let src = &self.sources[s];
+            let fingerprints = check_examples(&set, r, src, &at)?;
+            if let Some(name) = Path::new(&src.origin).file_name() {
+                suppressor
+                    .config_files
+                    .insert(name.to_string_lossy().into_owned());
+            }
+            suppressor.config_examples.extend(fingerprints);
+        }
+        let active: HashSet<&str> = set.rules().iter().map(|r| r.id()).collect();
         let mut allow_infos = Vec::new();
         for (info, list) in self.allowlists {
             match &info.rule {
@@ -690,16 +698,21 @@ impl State {
 
 /// Runs a rule's examples through the same engine path as a scan: each example must yield
 /// a finding from this rule, each negative example none.
-fn check_examples(set: &RuleSet, r: usize, src: &Source, at: &[Seg]) -> Result<()> {
+///
+/// Returns the fingerprints of everything the examples produce, so that the config file
+/// holding them is not blocked by its own test data.
+fn check_examples(set: &RuleSet, r: usize, src: &Source, at: &[Seg]) -> Result<Vec<String>> {
     let rule = &set.rules()[r];
     let nothing_suppressed = Suppressor::default();
+    let fingerprints = std::cell::RefCell::new(Vec::new());
     let found = |example: &Example| -> Result<bool> {
         let mut scanner = crate::engine::scanner::Scanner::new(set, &nothing_suppressed);
         crate::engine::scanner::scan_text(&mut scanner, example.path(), example.text().as_bytes())?;
-        Ok(scanner
-            .into_findings()
-            .iter()
-            .any(|f| f.rule_id == rule.id()))
+        let findings = scanner.into_findings();
+        fingerprints
+            .borrow_mut()
+            .extend(findings.iter().map(|f| f.fingerprint.clone()));
+        Ok(findings.iter().any(|f| f.rule_id == rule.id()))
     };
     for (i, example) in rule.spec.examples.iter().enumerate() {
         if !found(example)? {
@@ -723,7 +736,7 @@ fn check_examples(set: &RuleSet, r: usize, src: &Source, at: &[Seg]) -> Result<(
             ));
         }
     }
-    Ok(())
+    Ok(fingerprints.into_inner())
 }
 
 /// The user's config file: `config.toml` in the platform config directory

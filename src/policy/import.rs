@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use toml::{Table, Value};
 
 use crate::error::{Error, Result};
+use crate::policy::go_regex;
 use crate::policy::suppress::{one_line, Allowlist};
 use crate::rules::spec::Text;
 use crate::rules::{compile_regex, AllowSpec, Rule, RuleSet, RuleSpec};
@@ -123,6 +124,21 @@ fn literal_glob(body: &str) -> Option<String> {
                 }
                 let _ = write!(out, "{{{}}}", alts.join(","));
             }
+            // A class of plain characters (`[ot]tf`) is the same class in a glob.
+            '[' => {
+                let mut class = String::new();
+                loop {
+                    match chars.next()? {
+                        ']' => break,
+                        c if c.is_ascii_alphanumeric() => class.push(c),
+                        _ => return None,
+                    }
+                }
+                if class.is_empty() {
+                    return None;
+                }
+                let _ = write!(out, "[{class}]");
+            }
             c if c.is_ascii_alphanumeric() || "_-/~@,=%".contains(c) => out.push(c),
             _ => return None,
         }
@@ -130,8 +146,107 @@ fn literal_glob(body: &str) -> Option<String> {
     Some(out)
 }
 
-/// Translates a gitleaks path regex into a gitignore-style pattern when there is an
-/// equivalent one (`^docs/`, `(^|/)vendor/`, `\.lock$`, `(^|/)go\.sum$`, `^a/b\.txt$`).
+/// Translates a gitleaks path regex into gitignore-style patterns when there are
+/// equivalent ones: optional groups (`gradlew(?:\.bat)?`) become one pattern per choice, and
+/// `(?:/.*)?$` ("this name, or anything under it") a bare name, which gitignore reads the
+/// same way (`(?:^|/)node_modules(?:/.*)?$` → `node_modules`).
+fn path_regex_to_globs(re: &str) -> Option<Vec<String>> {
+    // Globs have no case-insensitive form: `(?i)` becomes the all-lower and all-upper
+    // spellings, which allow less than gitleaks did (never more); the caller says so.
+    if let Some(rest) = re.strip_prefix("(?i)") {
+        let mut out = Vec::new();
+        for glob in path_regex_to_globs(rest)? {
+            for cased in [glob.to_lowercase(), glob.to_uppercase()] {
+                if !out.contains(&cased) {
+                    out.push(cased);
+                }
+            }
+        }
+        return Some(out);
+    }
+    let mut variants = vec![re.to_string()];
+    // Expand innermost optional groups one at a time (a few per regex at most).
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        let mut changed = false;
+        for v in &variants {
+            match optional_group(v).or_else(|| optional_char(v)) {
+                Some((with, without)) => {
+                    changed = true;
+                    next.push(with);
+                    next.push(without);
+                }
+                None => next.push(v.clone()),
+            }
+        }
+        variants = next;
+        if !changed {
+            break;
+        }
+    }
+    if variants.len() > 8 {
+        return None;
+    }
+    let mut out = Vec::new();
+    for v in variants {
+        let glob = match v
+            .strip_suffix("(?:/.*)$")
+            .or_else(|| v.strip_suffix("(/.*)$"))
+        {
+            // `X(?:/.*)?$` without its group is `X$`, with it `X/.*$`: the name covers both.
+            Some(_) => continue,
+            None => path_regex_to_glob(&v)?,
+        };
+        if !out.contains(&glob) {
+            out.push(glob);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The first optional group `(?:X)?` of `re` (without nested groups, not the `(?:^|/)`
+/// anchor), as `re` with the group's text kept and with it dropped.
+fn optional_group(re: &str) -> Option<(String, String)> {
+    let mut from = 0;
+    while let Some(at) = re[from..].find("(?:").map(|i| i + from) {
+        let body_start = at + 3;
+        let end = re[body_start..].find(')').map(|i| i + body_start)?;
+        let body = &re[body_start..end];
+        if !body.contains('(') && re[end + 1..].starts_with('?') && body != "^|/" {
+            let with = format!("{}{}{}", &re[..at], body, &re[end + 2..]);
+            // `/.*?` is lazy, which changes nothing once the regex ends at `$`.
+            let with = if body == "/.*" || (body == "/.*?" && re[end + 2..].starts_with('$')) {
+                // Keep a marker the caller recognises: "and everything under it".
+                format!("{}(?:/.*){}", &re[..at], &re[end + 2..])
+            } else {
+                with
+            };
+            let without = format!("{}{}", &re[..at], &re[end + 2..]);
+            return Some((with, without));
+        }
+        from = body_start;
+    }
+    None
+}
+
+/// The first optional literal character (`jpe?g`) of `re`, as `re` with it and without.
+fn optional_char(re: &str) -> Option<(String, String)> {
+    let bytes = re.as_bytes();
+    (1..bytes.len()).find_map(|i| {
+        let c = bytes[i - 1];
+        let escaped = i >= 2 && bytes[i - 2] == b'\\';
+        (bytes[i] == b'?' && c.is_ascii_alphanumeric() && !escaped).then(|| {
+            (
+                format!("{}{}", &re[..i], &re[i + 1..]),
+                format!("{}{}", &re[..i - 1], &re[i + 1..]),
+            )
+        })
+    })
+}
+
+/// Translates one gitleaks path regex without optional groups into a gitignore-style
+/// pattern when there is an equivalent one (`^docs/`, `(^|/)vendor/`, `\.lock$`,
+/// `(^|/)go\.sum$`, `^a/b\.txt$`).
 fn path_regex_to_glob(re: &str) -> Option<String> {
     let (start, rest) = if let Some(r) = re.strip_prefix('^') {
         ("root", r)
@@ -148,7 +263,7 @@ fn path_regex_to_glob(re: &str) -> Option<String> {
     } else if let Some(b) = rest.strip_suffix("/.*").or_else(|| rest.strip_suffix('/')) {
         ("dir", b)
     } else {
-        return None;
+        ("open", rest)
     };
     let glob = literal_glob(body)?;
     if glob.is_empty() {
@@ -161,7 +276,11 @@ fn path_regex_to_glob(re: &str) -> Option<String> {
         ("component", "end") => format!("**/{glob}"),
         ("component", "dir") if !glob.contains('/') => format!("{glob}/"),
         ("component", "dir") => format!("**/{glob}/"),
-        ("anywhere", "end") if glob.starts_with('.') && !glob.contains('/') => format!("*{glob}"),
+        // Unanchored, a literal without `/` can only match inside one path component, which
+        // is what a slash-less gitignore pattern tests.
+        ("anywhere", "end") if !glob.contains('/') => format!("*{glob}"),
+        ("anywhere", "open") if !glob.contains('/') => format!("*{glob}*"),
+        ("component", "open") if !glob.contains('/') => format!("{glob}*"),
         _ => return None,
     };
     let check = AllowSpec {
@@ -199,8 +318,16 @@ fn convert_allow(t: &Table, what: &str, notes: &mut Vec<String>) -> Option<Allow
             )),
             "paths" => {
                 for re in strings(value, &format!("{what}.paths"), notes) {
-                    match path_regex_to_glob(&re) {
-                        Some(glob) => spec.paths.push(glob.into()),
+                    match path_regex_to_globs(&re) {
+                        Some(globs) => {
+                            if re.starts_with("(?i)") {
+                                notes.push(format!(
+                                    "{what}.paths: case-insensitive path regex {} became lower- and upper-case globs; mixed-case names are not allowed",
+                                    toml_str(&re)
+                                ));
+                            }
+                            spec.paths.extend(globs.into_iter().map(Text::from))
+                        }
                         None => notes.push(format!(
                             "{what}.paths: path regex {} has no exact gitignore-style equivalent; write a glob for it under `paths`",
                             toml_str(&re)
@@ -210,6 +337,7 @@ fn convert_allow(t: &Table, what: &str, notes: &mut Vec<String>) -> Option<Allow
             }
             "regexes" => {
                 for re in strings(value, &format!("{what}.regexes"), notes) {
+                    let re: Text = go_regex::translate(&re).into();
                     match compile_regex(&re) {
                         Ok(_) => spec.regexes.push(re),
                         Err(e) => notes.push(format!(
@@ -319,6 +447,12 @@ fn write_rule(spec: &RuleSpec) -> String {
     if let Some(p) = &spec.path {
         let _ = writeln!(out, "path = {}", toml_str(p));
     }
+    if spec.generic {
+        let _ = writeln!(out, "generic = true");
+    }
+    if spec.multiline {
+        let _ = writeln!(out, "multiline = true");
+    }
     if !spec.tags.is_empty() {
         let _ = writeln!(out, "tags = {}", toml_list(&spec.tags));
     }
@@ -330,10 +464,16 @@ fn write_rule(spec: &RuleSpec) -> String {
 
 /// Converts one `[[rules]]` table. `None` (with a note) when the rule cannot run in
 /// tierzero; the second value is the rule text to emit commented out, if any.
+///
+/// An allowlist whose regexes see another target than the rule's first allowlist (gitleaks'
+/// `regexTarget = "match"` next to the default `secret`) cannot share tierzero's one
+/// `[rules.allow]`; it is pushed onto `second` and written as an `[[override]]` allowlist of
+/// the same rule, which tierzero adds to the rule's allowlists.
 fn convert_rule(
     t: &Table,
     taken: &BTreeSet<String>,
     notes: &mut Vec<String>,
+    second: &mut Vec<AllowSpec>,
 ) -> (Option<RuleSpec>, Option<String>) {
     let Some(gid) = t
         .get("id")
@@ -365,7 +505,7 @@ fn convert_rule(
         match key.as_str() {
             "id" | "skipReport" | "allowlist" | "allowlists" => {}
             "description" => spec.description = value.as_str().unwrap_or_default().to_string().into(),
-            "regex" => spec.regex = value.as_str().map(|s| s.to_string().into()),
+            "regex" => spec.regex = value.as_str().map(|s| go_regex::translate(s).into()),
             "path" => spec.path = value.as_str().map(|s| s.to_string().into()),
             "keywords" => spec.keywords = strings(value, &format!("{what}.keywords"), notes),
             "tags" => spec.tags = strings(value, &format!("{what}.tags"), notes),
@@ -396,7 +536,22 @@ fn convert_rule(
     {
         let at = format!("{what} allowlist {}", i + 1);
         if let Some(converted) = convert_allow(a, &at, notes) {
-            merge_allow(&mut allow, converted, &at, notes);
+            let target = |s: &AllowSpec| s.target.clone().unwrap_or_else(|| "secret".into());
+            let clashes = allow.as_ref().is_some_and(|base: &AllowSpec| {
+                !base.regexes.is_empty()
+                    && !converted.regexes.is_empty()
+                    && target(base) != target(&converted)
+            });
+            if clashes {
+                notes.push(format!(
+                    "{at}: its regexes see the {} while the rule's first allowlist's see the {}; carried over as an [[override]] allowlist of the same rule",
+                    target(&converted),
+                    allow.as_ref().map(target).unwrap_or_default()
+                ));
+                second.push(converted);
+            } else {
+                merge_allow(&mut allow, converted, &at, notes);
+            }
         }
     }
     spec.allow = allow;
@@ -404,11 +559,35 @@ fn convert_rule(
         notes.push(format!("{what}: non-ASCII keyword {k:?} dropped"));
     }
     spec.keywords.retain(|k| k.is_ascii() && !k.is_empty());
-    if spec.regex.is_some() && spec.keywords.is_empty() {
+    if let (Some(re), true) = (&spec.regex, spec.keywords.is_empty()) {
+        match go_regex::keywords(re) {
+            Ok(derived) => {
+                notes.push(format!(
+                    "{what}: no keywords; derived {derived:?} from the literals every match of its regex contains"
+                ));
+                spec.keywords = derived.into_iter().map(Text::from).collect();
+            }
+            Err(why) => {
+                notes.push(format!(
+                    "{what}: no keywords, and none can be derived from its regex ({why}); tierzero runs a regex only on lines with one of its rule's keywords, so the rule is written commented out: add `keywords` and uncomment it"
+                ));
+                return (None, Some(write_rule(&spec)));
+            }
+        }
+    }
+    if gid.contains("generic") {
+        // gitleaks reports a secret once, from the most specific rule; tierzero does that
+        // for rules marked generic, which yield to every specific one.
+        spec.generic = true;
         notes.push(format!(
-            "{what}: has no keywords; tierzero runs a regex only on lines with one of its rule's keywords, so the rule is written commented out: add `keywords` and uncomment it"
+            "{what}: marked `generic = true` (a catch-all: it yields to specific rules on the same secret)"
         ));
-        return (None, Some(write_rule(&spec)));
+    }
+    if spec.regex.as_deref().is_some_and(go_regex::spans_lines) {
+        spec.multiline = true;
+        notes.push(format!(
+            "{what}: its regex spans lines; marked `multiline = true` (it sees up to 64 KiB of added lines from the keyword's line on)"
+        ));
     }
     let checked = Rule::new(spec.clone(), "import").and_then(|r| r.compile());
     if let Err(e) = checked {
@@ -436,6 +615,30 @@ fn comment_out(text: &str) -> String {
         + "\n"
 }
 
+/// The tierzero rules a gitleaks rule id stands for, read from the built-in rule set: the
+/// same id, else the rules of the same provider (the id's first word: `github-pat` →
+/// `github-*`), else for a generic gitleaks rule tierzero's generic rules.
+fn builtin_equivalents(gid: &str, builtin: &BTreeSet<String>, generic: &[String]) -> Vec<String> {
+    if builtin.contains(gid) {
+        return vec![gid.to_string()];
+    }
+    if gid.contains("generic") {
+        return generic.to_vec();
+    }
+    let Some((provider, _)) = gid.split_once('-') else {
+        return Vec::new();
+    };
+    if provider.len() < 3 {
+        return Vec::new();
+    }
+    let prefix = format!("{provider}-");
+    builtin
+        .iter()
+        .filter(|id| id.starts_with(&prefix) || *id == provider)
+        .cloned()
+        .collect()
+}
+
 /// Converts the text of a gitleaks config file (`origin` names it in messages).
 pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
     let doc: Table = toml::from_str(text).map_err(|e| Error::Config {
@@ -443,10 +646,29 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
         message: format!("not a TOML file: {}", one_line(e.message())),
     })?;
     let mut notes = Vec::new();
-    let builtin: BTreeSet<String> = RuleSet::builtin_rules()?
+    let builtin_rules = RuleSet::builtin_rules()?;
+    let builtin: BTreeSet<String> = builtin_rules.iter().map(|r| r.id().to_string()).collect();
+    let builtin_generic: Vec<String> = builtin_rules
         .iter()
+        .filter(|r| r.spec.generic)
         .map(|r| r.id().to_string())
         .collect();
+    // Allowlists written against gitleaks' default rules, carried onto tierzero's own.
+    let mut overrides: Vec<(String, AllowSpec)> = Vec::new();
+    let mut add_override =
+        |id: String, spec: AllowSpec, what: &str, notes: &mut Vec<String>| match overrides
+            .iter_mut()
+            .find(|(o, _)| *o == id)
+        {
+            Some((_, existing)) => {
+                let mut merged = Some(existing.clone());
+                merge_allow(&mut merged, spec, what, notes);
+                if let Some(m) = merged {
+                    *existing = m;
+                }
+            }
+            None => overrides.push((id, spec)),
+        };
 
     let mut header = format!(
         "# Converted from the gitleaks config {origin} by `tierzero import gitleaks`.\n\
@@ -497,6 +719,8 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
     }
 
     let mut taken = builtin.clone();
+    // Second allowlists of this config's own rules, written as `[[override]]`s.
+    let mut rule_overrides: Vec<(String, AllowSpec)> = Vec::new();
     let mut rules: Vec<(String, RuleSpec)> = Vec::new();
     let mut commented = Vec::new();
     for t in doc
@@ -510,9 +734,37 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        match convert_rule(t, &taken, &mut notes) {
+        if !gid.is_empty() && t.get("regex").is_none() && t.get("path").is_none() {
+            // No regex and no path: in gitleaks this extends the inherited rule of that id
+            // (its allowlists and keywords are appended).
+            let what = format!("rule {gid:?}");
+            let targets = builtin_equivalents(&gid, &builtin, &builtin_generic);
+            let tables = allow_tables(t, "allowlists", "allowlist");
+            if targets.is_empty() {
+                notes.push(format!(
+                    "{what}: extends a gitleaks default rule that has no tierzero counterpart; its allowlists are not carried over"
+                ));
+                continue;
+            }
+            for (i, a) in tables.into_iter().enumerate() {
+                let at = format!("{what} allowlist {}", i + 1);
+                if let Some(converted) = convert_allow(a, &at, &mut notes) {
+                    for id in &targets {
+                        add_override(id.clone(), converted.clone(), &at, &mut notes);
+                    }
+                }
+            }
+            notes.push(format!(
+                "{what}: extends gitleaks' default rule; its allowlists now apply to tierzero's {}",
+                targets.join(", ")
+            ));
+            continue;
+        }
+        let mut second = Vec::new();
+        match convert_rule(t, &taken, &mut notes, &mut second) {
             (Some(spec), _) => {
                 taken.insert(spec.id.to_string());
+                rule_overrides.extend(second.into_iter().map(|a| (spec.id.to_string(), a)));
                 rules.push((gid, spec));
             }
             (None, Some(text)) => commented.push(text),
@@ -539,24 +791,51 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
         }
         for target in targets {
             match rules.iter_mut().find(|(gid, _)| *gid == *target) {
-                Some((_, spec)) => merge_allow(&mut spec.allow, converted.clone(), &what, &mut notes),
-                None => notes.push(format!(
-                    "{what}: targetRules {target:?} is not a rule of this config; not carried over for it"
-                )),
+                Some((_, spec)) => {
+                    merge_allow(&mut spec.allow, converted.clone(), &what, &mut notes)
+                }
+                None => {
+                    let ids = builtin_equivalents(&target, &builtin, &builtin_generic);
+                    if ids.is_empty() {
+                        notes.push(format!(
+                            "{what}: targetRules {target:?} is neither a rule of this config nor has a tierzero counterpart; not carried over for it"
+                        ));
+                    } else {
+                        notes.push(format!(
+                            "{what}: targetRules {target:?} applied to tierzero's {}",
+                            ids.join(", ")
+                        ));
+                        for id in ids {
+                            add_override(id, converted.clone(), &what, &mut notes);
+                        }
+                    }
+                }
             }
         }
     }
 
-    let mut disable = Vec::new();
+    let mut disable: Vec<Text> = Vec::new();
     for id in disable_wanted {
-        if builtin.contains(id.as_ref()) {
-            disable.push(id);
-        } else {
+        let ids = builtin_equivalents(&id, &builtin, &builtin_generic);
+        if ids.is_empty() {
             notes.push(format!(
-                "[extend] disabledRules: {id:?} is not a tierzero rule; dropped"
+                "[extend] disabledRules: {id:?} has no tierzero counterpart; dropped"
+            ));
+            continue;
+        }
+        if ids != [id.to_string()] {
+            notes.push(format!(
+                "[extend] disabledRules: {id:?} disables tierzero's {}",
+                ids.join(", ")
             ));
         }
+        for i in ids {
+            if !disable.iter().any(|d| *d == i) {
+                disable.push(i.into());
+            }
+        }
     }
+    overrides.retain(|(id, _)| !disable.iter().any(|d| d == id));
 
     let mut out = header;
     out.push_str("\n# Honour existing `gitleaks:allow` annotations.\ncompat = true\n");
@@ -568,6 +847,10 @@ pub fn gitleaks(text: &str, origin: &str) -> Result<Imported> {
     }
     for (_, spec) in &rules {
         out.push_str(&write_rule(spec));
+    }
+    for (id, allow) in overrides.iter().chain(&rule_overrides) {
+        let _ = writeln!(out, "\n[[override]]\nid = {}", toml_str(id));
+        write_allow(&mut out, "override.allow", allow);
     }
     for text in commented {
         out.push_str("\n# Not converted (see the notes):");
@@ -604,9 +887,47 @@ mod tests {
             path_regex_to_glob(r"^a/b\.txt$").as_deref(),
             Some("/a/b.txt")
         );
-        assert_eq!(path_regex_to_glob(r"node_modules"), None);
+        assert_eq!(
+            path_regex_to_glob(r"gitleaks\.toml").as_deref(),
+            Some("*gitleaks.toml*")
+        );
+        assert_eq!(
+            path_regex_to_globs(r"(?:^|/)node_modules(?:/.*)?$"),
+            Some(vec!["node_modules".to_string()])
+        );
+        assert_eq!(
+            path_regex_to_globs(r"(?:^|/)gradlew(?:\.bat)?$"),
+            Some(vec!["gradlew.bat".to_string(), "gradlew".to_string()])
+        );
+        assert_eq!(
+            path_regex_to_globs(r"go\.(?:mod|sum|work(?:\.sum)?)$"),
+            Some(vec![
+                "*go.{mod,sum,work.sum}".to_string(),
+                "*go.{mod,sum,work}".to_string()
+            ])
+        );
+        assert_eq!(
+            path_regex_to_globs(r"(?:^|/)vendor/(?:bundle|ruby)(?:/.*?)?$"),
+            Some(vec!["**/vendor/{bundle,ruby}".to_string()])
+        );
+        assert_eq!(
+            path_regex_to_globs(r"(?i)\.(?:eot|[ot]tf)$"),
+            Some(vec![
+                "*.{eot,[ot]tf}".to_string(),
+                "*.{EOT,[OT]TF}".to_string()
+            ])
+        );
         assert_eq!(path_regex_to_glob(r"^src/\w+\.go$"), None);
         assert_eq!(path_regex_to_glob(r"(?i)\.md$"), None);
+        assert_eq!(
+            path_regex_to_globs(r"(?i)\.(?:png|jpe?g)$"),
+            Some(vec![
+                "*.{png,jpeg}".to_string(),
+                "*.{PNG,JPEG}".to_string(),
+                "*.{png,jpg}".to_string(),
+                "*.{PNG,JPG}".to_string(),
+            ])
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Narrowest first: an inline `tierzero:allow` annotation on (or just above) the line, a
 //! configured allowlist (paths, regexes, stopwords; global or per rule), a fingerprint in
-//! `.tierzero-ignore`, a fingerprint in the baseline. A suppressed finding is still returned
+//! `.tierzero-ignore`, a fingerprint in the baseline; and in the config file that defines
+//! a rule, that rule's own examples. A suppressed finding is still returned
 //! to the caller, marked with the reason, so reviewers can audit what was silenced.
 //!
 //! This module does not find secrets and does not load files: it is handed compiled lists.
@@ -169,6 +170,11 @@ pub struct Suppressor {
     pub ignored: HashSet<String>,
     /// Fingerprints from the baseline.
     pub baseline: HashSet<String>,
+    /// Fingerprints of what the configured rules' own `examples` produce: test data, not
+    /// credentials, when they sit in one of [`Suppressor::config_files`].
+    pub config_examples: HashSet<String>,
+    /// File names of the config files that defined rules with examples (`.tierzero.toml`).
+    pub config_files: HashSet<String>,
 }
 
 impl Suppressor {
@@ -188,6 +194,12 @@ impl Suppressor {
                 .is_some_and(|lists| lists.iter().any(|a| a.allows(ctx)))
         {
             return Ok(Some(SuppressedBy::Allowlist));
+        }
+        if self.config_examples.contains(ctx.fingerprint) {
+            let name = ctx.path.rsplit('/').next().unwrap_or(ctx.path);
+            if self.config_files.contains(name) {
+                return Ok(Some(SuppressedBy::ConfigExample));
+            }
         }
         if self.ignored.contains(ctx.fingerprint) {
             return Ok(Some(SuppressedBy::IgnoreFile));

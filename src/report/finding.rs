@@ -19,6 +19,28 @@ pub enum SuppressedBy {
     Baseline,
     /// A configured allowlist (path, regex or stopword).
     Allowlist,
+    /// One of a configured rule's own `examples`, in the configuration file that defines
+    /// it: test data, not a credential (so a `.tierzero.toml` can be committed).
+    ConfigExample,
+    /// The value as a whole is a placeholder or a documented example (`sk-xxxx…`,
+    /// `${OPENAI_API_KEY}`, `AKIAIOSFODNN7EXAMPLE`).
+    Placeholder,
+}
+
+impl SuppressedBy {
+    /// Why the finding is not reported, in words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            SuppressedBy::Inline => "a tierzero:allow annotation on or above the line",
+            SuppressedBy::IgnoreFile => "its fingerprint is listed in .tierzero-ignore",
+            SuppressedBy::Baseline => "its fingerprint is in the baseline",
+            SuppressedBy::Allowlist => "a configured allowlist",
+            SuppressedBy::ConfigExample => {
+                "a rule's example in the configuration file that defines the rule"
+            }
+            SuppressedBy::Placeholder => "the value is a placeholder or a documented example",
+        }
+    }
 }
 
 /// What to do about a finding, as the rule knows it. What to run to take it out of a
@@ -45,6 +67,10 @@ pub struct Finding {
     pub rule_id: String,
     /// The rule's description.
     pub description: String,
+    /// The rule's short name for the terminal report (machine formats carry the
+    /// description and id instead).
+    #[serde(skip)]
+    pub name: Option<String>,
     /// Repository-relative path, `/`-separated, unquoted.
     pub path: String,
     /// 1-based line number on the new side.

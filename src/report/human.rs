@@ -1,11 +1,30 @@
 //! The human report: what a person at a commit reads on stderr — each blocking finding
 //! with its redacted preview and what to do, then one summary line.
+//!
+//! The text is written with ANSI styles (anstyle); whoever prints it strips them when
+//! colour is off (`--color`, `NO_COLOR`, not a terminal), so there is one rendering.
 
 use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
 
 use super::{plural, Report, ScanMode, Summary};
 use crate::report::finding::Finding;
 use crate::util::{escape_control, shell_quote};
+
+/// The headline of a blocked commit.
+const ALERT: Style = AnsiColor::Red.on_default().bold();
+/// Where a finding is.
+const PLACE: Style = Style::new().bold();
+/// A rule id, and the commands to run.
+const NOTE: Style = AnsiColor::Yellow.on_default();
+/// The labels of a finding's lines.
+const LABEL: Style = AnsiColor::Cyan.on_default();
+
+/// `text` in `style`.
+fn styled(style: Style, text: impl std::fmt::Display) -> String {
+    format!("{style}{text}{style:#}")
+}
 
 /// Writes the human report. `verbose` also lists suppressed findings.
 pub fn write(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<()> {
@@ -23,10 +42,16 @@ pub fn write(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<
         };
         writeln!(
             out,
-            "tierzero: {what}: {} secret{} in the {}\n",
-            blocking.len(),
-            plural(blocking.len()),
-            mode.scope()
+            "tierzero: {}\n",
+            styled(
+                ALERT,
+                format!(
+                    "{what}: {} secret{} in the {}",
+                    blocking.len(),
+                    plural(blocking.len()),
+                    mode.scope()
+                )
+            )
         )?;
     }
     for f in &blocking {
@@ -54,8 +79,17 @@ pub fn write(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<
         writeln!(
             out,
             "Not a secret? Add a `tierzero:allow` comment on that line (`tierzero:allow <rule-id>` for one rule),\n\
-             or record its fingerprint with the `tierzero ignore` command shown above."
+             or record its fingerprint with the `ignore` command shown above, then commit .tierzero-ignore:\n\
+             it takes effect for the team and CI only once it is committed."
         )?;
+        if matches!(mode, ScanMode::Range | ScanMode::AllHistory) {
+            writeln!(
+                out,
+                "These keys are in commits: rotate each one first (deleting it does not un-leak it). To purge it\n\
+                 from history, rewrite the commits that hold it (`git filter-repo --replace-text FILE`, or\n\
+                 `git rebase -i` for commits not yet shared) and force-push; forks and clones keep their copies."
+            )?;
+        }
         if mode == ScanMode::CommitMsg {
             writeln!(
                 out,
@@ -156,64 +190,89 @@ pub fn short_description(description: &str) -> String {
 fn write_finding(out: &mut dyn Write, f: &Finding, summary: &Summary) -> io::Result<()> {
     writeln!(
         out,
-        "  {}:{}:{}  {}  [{}]",
-        escape_control(&f.path),
-        f.line,
-        f.column,
-        short_description(&f.description),
-        f.rule_id
+        "  {}  {}  {}",
+        styled(
+            PLACE,
+            format!("{}:{}:{}", escape_control(&f.path), f.line, f.column)
+        ),
+        f.name
+            .clone()
+            .unwrap_or_else(|| short_description(&f.description)),
+        styled(NOTE, format!("[{}]", f.rule_id))
     )?;
+    let label = |name: &str| styled(LABEL, format!("{name:<8}"));
     if let Some(c) = &f.commit {
-        writeln!(out, "    commit   {} ({}, {})", c.id, c.author, c.date)?;
-    }
-    if f.secret_length > 0 {
         writeln!(
             out,
-            "    secret   {} ({} chars, redacted)",
-            f.preview, f.secret_length
+            "    {} {} ({}, {})",
+            label("commit"),
+            c.id,
+            c.author,
+            c.date
+        )?;
+    }
+    let whole_file = f.secret_length == 0;
+    let path = shell_quote(&f.path);
+    if whole_file {
+        writeln!(
+            out,
+            "    {} this file should never be committed: add it to .gitignore and unstage it",
+            label("file")
         )?;
     } else {
         writeln!(
             out,
-            "    file     this file should never be committed: add it to .gitignore and unstage it"
+            "    {} {} ({} chars, redacted)",
+            label("secret"),
+            f.preview,
+            f.secret_length
         )?;
-    }
-    let r = &f.remediation;
-    let whole_file = f.secret_length == 0;
-    if summary.mode.is_staged() {
-        let path = escape_control(&shell_quote(&f.path)).into_owned();
-        if summary.first_commit {
-            writeln!(out, "    unstage  git rm --cached -- {path}")?;
-        } else {
-            writeln!(out, "    unstage  git restore --staged -- {path}")?;
+        if summary.mode.is_staged() {
+            writeln!(
+                out,
+                "    {} delete the key from {path} and `git add` it again",
+                label("remove")
+            )?;
         }
     }
+    if summary.mode.is_staged() {
+        // A first commit has no HEAD to restore the index from.
+        let unstage = if summary.first_commit {
+            format!("git rm --cached -- {path}")
+        } else {
+            format!("git restore --staged -- {path}")
+        };
+        writeln!(out, "    {} {}", label("unstage"), styled(NOTE, unstage))?;
+    }
+    let r = &f.remediation;
     if let Some(url) = &r.rotate_url {
         let why = if whole_file {
             "rotate any live credential the file holds"
         } else {
             "it has been written to disk: assume it is exposed"
         };
-        writeln!(out, "    rotate   {url}  ({why})")?;
+        writeln!(out, "    {} {url}  ({why})", label("rotate"))?;
     }
     if let Some(var) = &r.env_var {
         if whole_file {
-            writeln!(out, "    instead  {var}")?;
+            writeln!(out, "    {} {var}", label("instead"))?;
         } else {
             writeln!(
                 out,
-                "    move to  {var} (load it from the environment or a secret manager at run time)"
+                "    {} {var} (load it from the environment or a secret manager at run time)",
+                label("move to")
             )?;
         }
     }
     if let Some(keyless) = &r.keyless {
-        writeln!(out, "    keyless  {keyless}")?;
+        writeln!(out, "    {} {keyless}", label("keyless"))?;
     }
-    writeln!(
-        out,
-        "    ignore   tierzero ignore {} --reason \"why this is not a secret\"\n",
+    let program = summary.program.as_deref().unwrap_or("tierzero");
+    let ignore = format!(
+        "{program} ignore {} --reason \"why this is not a secret\"",
         f.fingerprint
-    )
+    );
+    writeln!(out, "    {} {}\n", label("ignore"), styled(NOTE, ignore))
 }
 
 /// Writes the one-line summary (and what was skipped).

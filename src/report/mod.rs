@@ -1,6 +1,7 @@
 //! Reports: one [`Report`] (findings plus a [`Summary`] of what was scanned, in a typed
 //! [`ScanMode`]) rendered by one file per format — [`human`] (stderr, for a person at a
-//! commit), [`json`], [`sarif`] (2.1.0) and [`junit`] — all built from the same
+//! commit), [`json`] (a document, or JSON lines), [`sarif`] (2.1.0) and [`junit`] — all
+//! built from the same
 //! [`Finding`] values, so they can never disagree.
 //!
 //! Nothing here sees a secret (findings arrive redacted), reads git or runs rules. What a
@@ -140,6 +141,10 @@ pub struct Summary {
     /// The staged change is the repository's first commit (there is no HEAD to restore to).
     #[serde(skip)]
     pub first_commit: bool,
+    /// How to run this tierzero in the commands the report suggests, when `tierzero` on
+    /// `PATH` is not it (a hook manager's private install): its absolute path, quoted.
+    #[serde(skip)]
+    pub program: Option<String>,
     /// The paths whose content was scanned, for reports that list each file (JUnit). Not in
     /// the JSON summary: a history scan can touch hundreds of thousands.
     #[serde(skip)]
@@ -149,7 +154,7 @@ pub struct Summary {
 /// A complete scan result.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Report {
-    /// Reported findings, and suppressed ones when verbose.
+    /// Reported findings, and suppressed ones (marked) when verbose or machine-readable.
     pub findings: Vec<Finding>,
     /// What was scanned.
     pub summary: Summary,
@@ -170,6 +175,8 @@ pub enum Format {
     Human,
     /// One JSON document.
     Json,
+    /// One JSON object per finding, one per line.
+    Jsonl,
     /// SARIF 2.1.0.
     Sarif,
     /// JUnit XML.
@@ -186,6 +193,7 @@ pub fn write(
     match format {
         Format::Human => human::write(out, report, verbose),
         Format::Json => json::write(out, report),
+        Format::Jsonl => json::write_lines(out, report, verbose),
         Format::Sarif => sarif::write(out, report),
         Format::Junit => junit::write(out, report),
     }

@@ -27,6 +27,19 @@ fn uri_reference(path: &str) -> String {
     out
 }
 
+/// Where a finding is: a URI relative to the repository root (`%SRCROOT%`), which every
+/// mode reports paths from. A file outside the repository (`--files /elsewhere/x`) gets a
+/// `file:` URI instead of a `../` climb out of the root.
+fn artifact_location(path: &str) -> serde_json::Value {
+    if path.starts_with('/') {
+        serde_json::json!({ "uri": format!("file://{}", uri_reference(path)) })
+    } else if path.starts_with("../") {
+        serde_json::json!({ "uri": uri_reference(path) })
+    } else {
+        serde_json::json!({ "uri": uri_reference(path), "uriBaseId": "%SRCROOT%" })
+    }
+}
+
 /// What to do about a rule's findings, as plain text: rotate, move to the environment, go
 /// keyless, or record why it is not a secret.
 pub(super) fn help_text(f: &Finding) -> String {
@@ -107,15 +120,15 @@ pub(super) fn suppression_kind(
     by: crate::report::finding::SuppressedBy,
 ) -> (&'static str, &'static str) {
     use crate::report::finding::SuppressedBy;
-    match by {
-        SuppressedBy::Inline => (
-            "inSource",
-            "a tierzero:allow annotation on or above the line",
-        ),
-        SuppressedBy::IgnoreFile => ("external", "fingerprint listed in .tierzero-ignore"),
-        SuppressedBy::Baseline => ("external", "fingerprint in the baseline"),
-        SuppressedBy::Allowlist => ("external", "a configured allowlist"),
-    }
+    let kind = match by {
+        SuppressedBy::Inline => "inSource",
+        SuppressedBy::IgnoreFile
+        | SuppressedBy::Baseline
+        | SuppressedBy::Allowlist
+        | SuppressedBy::ConfigExample
+        | SuppressedBy::Placeholder => "external",
+    };
+    (kind, by.reason())
 }
 
 /// Writes a SARIF 2.1.0 log: one run, one `rule` per rule that produced a finding (with its
@@ -134,10 +147,8 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         rules.push(json!({
             "id": f.rule_id,
             "name": f.rule_id,
-            "shortDescription": { "text": f.description },
-            "fullDescription": {
-                "text": format!("{}: a credential in content added to git.", f.description)
-            },
+            "shortDescription": { "text": super::human::short_description(&f.description) },
+            "fullDescription": { "text": f.description },
             "help": { "text": help_text(f), "markdown": help_markdown(f) },
             "defaultConfiguration": { "level": "error" },
             "properties": {
@@ -160,10 +171,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 "message": { "text": finding_message(f) },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {
-                            "uri": uri_reference(&f.path),
-                            "uriBaseId": "%SRCROOT%"
-                        },
+                        "artifactLocation": artifact_location(&f.path),
                         "region": { "startLine": f.line.max(1), "startColumn": f.column.max(1) }
                     }
                 }],
@@ -198,7 +206,6 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                     "rules": rules
                 }
             },
-            "automationDetails": { "id": format!("tierzero/{}/", report.summary.mode) },
             "columnKind": "unicodeCodePoints",
             "results": results,
             "invocations": [{

@@ -22,6 +22,17 @@ pub enum Check {
     /// than 128 characters: checksums, not secrets. Lets a rule write `[0-9a-f]{24,}`
     /// instead of counted ranges that are slow to compile.
     HexNotDigest,
+    /// The value looks machine-generated rather than written by a person (see
+    /// `randomness.rs`): for formats with no structure of their own.
+    Random,
+    /// A password that is neither an environment reference (`$DB_PASS`, `${…}`) nor a
+    /// placeholder word people type into documentation DSNs (`password`, `admin123`,
+    /// `p@ssw0rd`, `postgres`, `changeme!`): judged on the whole value, so a real password
+    /// merely containing `admin` or `test` is still reported.
+    NotCommonPassword,
+    /// Base64 of `user:password` (Docker `auth`, HTTP Basic): decodes to printable text with
+    /// a colon after a non-empty user name and a non-empty password.
+    BasicAuthB64,
 }
 
 impl Check {
@@ -33,13 +44,17 @@ impl Check {
             "azure-cask" => Check::AzureCask,
             "jwt" => Check::Jwt,
             "hex-not-digest" => Check::HexNotDigest,
+            "random" => Check::Random,
+            "not-common-password" => Check::NotCommonPassword,
+            "basic-auth-b64" => Check::BasicAuthB64,
             _ => return None,
         })
     }
 
     /// The names accepted by [`Check::parse`], for error messages.
     pub const NAMES: &'static str =
-        "base62-crc32, gitlab-routable-crc32, azure-cask, jwt, hex-not-digest";
+        "base62-crc32, gitlab-routable-crc32, azure-cask, jwt, hex-not-digest, random, \
+         not-common-password, basic-auth-b64";
 
     /// Returns true if and only if `secret` passes this check.
     pub fn passes(self, secret: &[u8]) -> bool {
@@ -48,12 +63,86 @@ impl Check {
             Check::GitlabRoutableCrc32 => gitlab_routable_ok(secret),
             Check::AzureCask => azure_cask_ok(secret),
             Check::Jwt => jwt_ok(secret),
+            Check::Random => super::randomness::looks_random(secret),
+            Check::NotCommonPassword => !common_password(secret),
+            Check::BasicAuthB64 => basic_auth_b64_ok(secret),
             Check::HexNotDigest => {
                 !secret.iter().all(u8::is_ascii_hexdigit)
                     || !(matches!(secret.len(), 40 | 64) || secret.len() > 128)
             }
         }
     }
+}
+
+/// Words that make up placeholder passwords in documentation and sample DSNs.
+#[rustfmt::skip]
+const PASSWORD_WORDS: &[&str] = &[
+    "password", "passwd", "pass", "pwd", "secret", "changeme", "change_me", "admin",
+    "administrator", "root", "toor", "guest", "user", "username", "postgres", "postgresql",
+    "mysql", "mariadb", "mongo", "mongodb", "redis", "rabbit", "rabbitmq", "test", "testing",
+    "example", "sample", "dummy", "demo", "default", "letmein", "welcome", "qwerty", "hunter",
+    "contoso", "foobar", "foo", "bar", "baz", "db", "database", "app", "sa", "oracle", "master",
+    "my", "your", "super", "dev", "local", "docker", "airflow", "celery", "django", "rails",
+    "superuser", "sql", "mssql", "pg", "mq", "amqp", "kafka", "elastic", "neo", "neoj",
+    "secure", "strong", "login", "auth", "abc", "xyz", "qwe", "asdf", "pw", "pa", "word",
+];
+
+fn is_password_word(w: &[u8]) -> bool {
+    PASSWORD_WORDS.iter().any(|p| p.as_bytes() == w)
+}
+
+/// See [`Check::NotCommonPassword`].
+fn common_password(v: &[u8]) -> bool {
+    if v.starts_with(b"${")
+        || (v.first() == Some(&b'$')
+            && v.len() > 1
+            && v[1..]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_'))
+    {
+        return true;
+    }
+    // Undo the usual l33t substitutions, then drop leading/trailing digits and symbols:
+    // `P@ssw0rd123!` -> `password`.
+    let norm: Vec<u8> = v
+        .iter()
+        .map(|&b| match b {
+            b'0' => b'o',
+            b'1' => b'i',
+            b'3' => b'e',
+            b'4' | b'@' => b'a',
+            b'5' | b'$' => b's',
+            b'7' => b't',
+            _ => b.to_ascii_lowercase(),
+        })
+        .collect();
+    let core_start = v.iter().position(u8::is_ascii_alphabetic);
+    let core_end = v.iter().rposition(u8::is_ascii_alphabetic);
+    let (Some(start), Some(end)) = (core_start, core_end) else {
+        return false;
+    };
+    let core = &norm[start..=end];
+    let core: Vec<u8> = core
+        .iter()
+        .copied()
+        .filter(|b| *b != b'_' && *b != b'-')
+        .collect();
+    if is_password_word(&core) {
+        return true;
+    }
+    // Two placeholder words run together: `adminpass`, `mysecret`, `testpassword`.
+    (1..core.len()).any(|i| is_password_word(&core[..i]) && is_password_word(&core[i..]))
+}
+
+/// See [`Check::BasicAuthB64`].
+fn basic_auth_b64_ok(secret: &[u8]) -> bool {
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(secret) else {
+        return false;
+    };
+    let Some(colon) = raw.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    colon > 0 && colon + 1 < raw.len() && raw.iter().all(|b| (0x20..0x7f).contains(b))
 }
 
 /// Shannon entropy of `bytes` in bits per byte (0 for empty input).
@@ -167,6 +256,49 @@ fn jwt_ok(secret: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn common_passwords_and_env_references() {
+        use super::common_password;
+        for p in [
+            "password",
+            "P@ssw0rd123!",
+            "admin",
+            "admin123",
+            "postgres",
+            "${DB_PASS}",
+            "$DB_PASSWORD",
+            "changeme!",
+            "mysecret",
+            "testpassword",
+            "guest",
+        ] {
+            assert!(
+                common_password(p.as_bytes()),
+                "{p} is a placeholder password"
+            );
+        }
+        for p in [
+            "Admin7kqz",
+            "m42p!o",
+            "$Xk9vq2Lm",
+            "UcuEE7P4a1eqlTaTRfGc",
+            "testQ8vz3",
+        ] {
+            assert!(
+                !common_password(p.as_bytes()),
+                "{p} is a real-looking password"
+            );
+        }
+    }
+
+    #[test]
+    fn basic_auth_base64() {
+        use super::basic_auth_b64_ok;
+        assert!(basic_auth_b64_ok(b"Y2ktYm90OlVjdUVFN1A0YTFlcWxUYVRSZkdj"));
+        assert!(!basic_auth_b64_ok(b"VWN1RUU3UDRhMWVxbFRhVFJmR2M="));
+        assert!(!basic_auth_b64_ok(b"not base64!"));
+    }
+
     use super::*;
 
     fn github_token(random: &str) -> String {

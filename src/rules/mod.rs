@@ -9,6 +9,7 @@
 pub mod checks;
 pub mod placeholder;
 pub mod prefilter;
+pub mod randomness;
 pub mod spec;
 
 mod builtin;
@@ -145,6 +146,11 @@ impl Rule {
             path: OnceLock::new(),
             required: OnceLock::new(),
         })
+    }
+
+    /// Whether the rule is one of the default rules (its origin is a `rules.toml` line).
+    pub fn is_builtin(&self) -> bool {
+        self.origin.starts_with("rules.toml") && self.origin.ends_with("(built in)")
     }
 
     /// The rule's id.
@@ -311,6 +317,15 @@ impl Rule {
             if secret.is_empty() {
                 continue;
             }
+            // A format without a prefix of its own (a `context` rule, a generic rule) can
+            // match any stretch of base64 image data: notebook outputs, SVG data: URIs,
+            // recorded API cassettes. Prefix rules still look inside (a key pasted there is
+            // still a key).
+            if (self.spec.context.is_some() || self.spec.generic)
+                && embedded_in_base64(haystack, &secret)
+            {
+                continue;
+            }
             let bytes = &haystack[secret.clone()];
             if let Some(min) = self.spec.entropy {
                 if shannon_entropy(bytes) < min {
@@ -351,6 +366,36 @@ fn required_literals(pattern: &str) -> Vec<Box<[u8]>> {
         collect(&hir, &mut out);
     }
     out
+}
+
+/// A base64 run at least this long is binary data (an image, a font, a model blob), not a
+/// place where a person writes a key.
+const LONG_BASE64_RUN: usize = 200;
+
+/// Whether `span` sits inside a long run of base64 characters, or after a `data:…;base64,`
+/// marker on the same line.
+fn embedded_in_base64(haystack: &[u8], span: &Range<usize>) -> bool {
+    let b64 = |b: &&u8| b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/';
+    // Counted up to the threshold only: a candidate inside a megabyte of base64 must not
+    // cost a megabyte.
+    let left = haystack[..span.start]
+        .iter()
+        .rev()
+        .take(LONG_BASE64_RUN)
+        .take_while(b64)
+        .count();
+    let right = haystack[span.end..]
+        .iter()
+        .take(LONG_BASE64_RUN)
+        .take_while(b64)
+        .count();
+    if left + right > 0 && left + span.len() + right >= LONG_BASE64_RUN {
+        return true;
+    }
+    let line_start = memchr::memrchr(b'\n', &haystack[..span.start]).map_or(0, |i| i + 1);
+    let before = &haystack[line_start..span.start];
+    memchr::memmem::rfind(before, b";base64,")
+        .is_some_and(|at| memchr::memmem::find(&before[..at], b"data:").is_some())
 }
 
 /// All rules of a run, with the prefilter built over their keywords.
@@ -398,11 +443,13 @@ impl RuleSet {
         })
     }
 
-    /// The default rules, embedded in the binary.
+    /// The default rules, embedded in the binary. Each one's origin names the line of
+    /// `rules.toml` where it is defined.
     pub fn builtin_rules() -> Result<Vec<Rule>> {
         builtin::builtin_specs()
             .into_iter()
-            .map(|spec| Rule::new(spec, BUILTIN_ORIGIN))
+            .zip(builtin::BUILTIN_LINES)
+            .map(|(spec, line)| Rule::new(spec, format!("rules.toml:{line} (built in)")))
             .collect()
     }
 
@@ -534,6 +581,37 @@ mod tests {
         .unwrap();
         let all: Vec<&[u8]> = rule.required_literals().iter().map(|l| &l[..]).collect();
         assert_eq!(all, vec![&b"\"private_key\""[..], b"\"type\"", b":", b"x"]);
+    }
+
+    #[test]
+    fn prefixless_rules_skip_base64_image_data() {
+        let mut r = rule(r"(?:^|[^A-Za-z0-9])(k[A-Za-z0-9]{11})(?:[^A-Za-z0-9]|$)");
+        r.spec.context = Some("k".into());
+        let blob = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB".repeat(10);
+        let inside = format!("{blob}+kQ8vZ3xLm2Pq/{blob}");
+        assert!(find(&r, &inside).is_empty());
+        let uri = "<img src=\"data:image/png;base64,iVBOR+kQ8vZ3xLm2Pq\">";
+        assert!(find(&r, uri).is_empty());
+        assert_eq!(find(&r, "ibm key kQ8vZ3xLm2Pq"), vec!["kQ8vZ3xLm2Pq"]);
+        // A prefix rule still looks inside.
+        r.spec.context = None;
+        assert_eq!(find(&r, &inside), vec!["kQ8vZ3xLm2Pq"]);
+    }
+
+    #[test]
+    fn fragments_and_boundary_shorthands_expand() {
+        let mut frags = std::collections::BTreeMap::new();
+        frags.insert("n".to_string(), "(?:api|%{x})".to_string());
+        frags.insert("x".to_string(), "key".to_string());
+        let got = spec::expand("%{B}%{n}[^$%{<]%{E:0-9a-f}%{E}", &frags).unwrap();
+        assert_eq!(
+            got,
+            format!(
+                "{}(?:api|key)[^$%{{<](?:[^0-9a-f]|$)(?:[^0-9A-Za-z_-]|$)",
+                spec::START_BOUNDARY
+            )
+        );
+        assert!(spec::expand("%{nope}", &frags).is_err());
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub type Text = Cow<'static, str>;
 pub struct RuleSpec {
     /// Unique identifier, kebab-case.
     pub id: Text,
+    /// A short label for the terminal report ("Voiceflow API key"); the description's head
+    /// when absent.
+    #[serde(default)]
+    pub name: Option<Text>,
     /// What the rule finds, shown in reports.
     #[serde(default)]
     pub description: Text,
@@ -138,7 +142,100 @@ pub struct AllowSpec {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
+    /// Named regex pieces that `regex` and `context` use as `%{name}`, so a long
+    /// alternation (the generic rule's credential names) is written once.
+    #[serde(default)]
+    pub fragments: std::collections::BTreeMap<String, String>,
     /// The rules, in file order.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
+}
+
+/// The left boundary of a token: start of line, a non-alphanumeric byte, a JSON/C escape
+/// (`\n`, `\r`, `\t`, `\u0022`) just before it, as in notebook sources, or a
+/// percent-escape (`api_key%3Dsk-…` in a URL-encoded body or query).
+pub const START_BOUNDARY: &str = r"(?:^|[^0-9A-Za-z]|\\[nrt]|\\u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2})";
+
+/// Expands the shorthands of one pattern:
+/// - `%{B}`: [`START_BOUNDARY`];
+/// - `%{E}`: the end of a base64url token, `(?:[^0-9A-Za-z_-]|$)`;
+/// - `%{E:chars}`: the end of a token over another alphabet, `(?:[^chars]|$)`;
+/// - `%{name}`: the fragment `name` (fragments may use fragments).
+pub fn expand(
+    pattern: &str,
+    fragments: &std::collections::BTreeMap<String, String>,
+) -> Result<String, String> {
+    let mut out = pattern.to_string();
+    // Fragments may nest; a bounded number of passes rejects cycles.
+    for _ in 0..8 {
+        let (next, changed) = expand_once(&out, fragments)?;
+        if !changed {
+            return Ok(next);
+        }
+        out = next;
+    }
+    Err(format!("fragments nest too deep (a cycle?) in {pattern:?}"))
+}
+
+/// One pass of [`expand`]. `%{` not followed by a shorthand name and `}` is left alone: a
+/// character class such as `[^$%{<]` is not a shorthand.
+fn expand_once(
+    pattern: &str,
+    fragments: &std::collections::BTreeMap<String, String>,
+) -> Result<(String, bool), String> {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    let mut changed = false;
+    while let Some(at) = rest.find("%{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let close = after.find('}');
+        let name = close.map(|c| &after[..c]);
+        let with = match name {
+            Some("B") => Some(START_BOUNDARY.to_string()),
+            Some("E") => Some("(?:[^0-9A-Za-z_-]|$)".to_string()),
+            Some(n) if n.starts_with("E:") && n.len() > 2 && !n.contains(['[', ']']) => {
+                Some(format!("(?:[^{}]|$)", &n[2..]))
+            }
+            Some(n)
+                if !n.is_empty()
+                    && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && n.as_bytes()[0].is_ascii_alphabetic() =>
+            {
+                match fragments.get(n) {
+                    Some(f) => Some(f.clone()),
+                    None => return Err(format!("unknown fragment `%{{{n}}}`")),
+                }
+            }
+            _ => None,
+        };
+        match (with, close) {
+            (Some(with), Some(c)) => {
+                out.push_str(&with);
+                rest = &after[c + 1..];
+                changed = true;
+            }
+            _ => {
+                out.push_str("%{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok((out, changed))
+}
+
+impl RuleFile {
+    /// Expands the shorthands and fragments of every rule's `regex` and `context`.
+    pub fn expand_fragments(&mut self) -> Result<(), String> {
+        let fragments = std::mem::take(&mut self.fragments);
+        for rule in &mut self.rules {
+            for pat in [&mut rule.regex, &mut rule.context].into_iter().flatten() {
+                let expanded = expand(pat, &fragments).map_err(|e| format!("{}: {e}", rule.id))?;
+                *pat = Cow::Owned(expanded);
+            }
+        }
+        self.fragments = fragments;
+        Ok(())
+    }
 }

@@ -226,6 +226,8 @@ pub enum CommitJob {
     Commit(u32),
     /// An annotated tag: its message.
     Tag(Oid),
+    /// Only the message of the commit at this position (its change was already scanned).
+    Message(u32),
 }
 
 /// Hands `message` over as a unit named `name`, every line added.
@@ -285,6 +287,19 @@ impl Reader for CommitReader {
     fn read(&mut self, job: &CommitJob, sink: &mut dyn Sink) -> Result<()> {
         let n = match *job {
             CommitJob::Commit(n) => n,
+            CommitJob::Message(n) => {
+                let id = self.commits[n as usize];
+                let commit = self
+                    .repo
+                    .find_commit(id)
+                    .map_err(Error::git(format!("reading commit {id}")))?;
+                return message_unit(
+                    MESSAGE_PATH,
+                    commit.message_bytes(),
+                    Origin::CommitMessage(n),
+                    sink,
+                );
+            }
             CommitJob::Tag(id) => {
                 let tag = self
                     .repo

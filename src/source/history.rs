@@ -1,7 +1,9 @@
 //! The whole history as a source. Diffing every commit would re-read each blob twice and
 //! scan the same line once per commit that touches the file, so instead every commit
 //! reachable from any ref (and HEAD) is walked oldest first and each blob is listed the
-//! first time it appears at a path; the driver scans each once, in full, on all cores. A
+//! first time it appears at a path; the driver scans each such (path, blob) pair once, in
+//! full, on all cores. A blob at several paths (`cp a.py b.py`, a rename) is scanned at
+//! each, so every path that holds a secret is reported, as `--range` reports them. A
 //! secret is attributed to the oldest commit whose tree holds it at that path (the driver
 //! keeps the first report of a secret at a path, and jobs are in walk order). A secret added
 //! and removed later is still found: the blob that held it is in history.
@@ -33,10 +35,8 @@ pub struct BlobJob {
 /// What a history job holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum BlobKind {
-    /// A blob first seen here: read and scan it.
+    /// A blob first seen at this path: read and scan it.
     New,
-    /// The blob was already scanned at another path: only path rules run here.
-    PathOnly,
     /// A symbolic link: its target is scanned as text.
     Link,
     /// A submodule: nothing of this repository to scan.
@@ -59,7 +59,6 @@ fn entry_key(path: &[u8], id: Oid) -> (u64, Oid) {
 struct TreeWalker<'r> {
     repo: &'r Repository,
     seen_entries: HashSet<(u64, Oid)>,
-    seen_blobs: HashSet<Oid>,
     jobs: Vec<BlobJob>,
 }
 
@@ -91,16 +90,11 @@ impl TreeWalker<'_> {
                 // Any blob but a symlink's target, whatever odd mode an old tool wrote.
                 Some(ObjectType::Blob) if entry.filemode() != 0o120000 => {
                     if self.seen_entries.insert(entry_key(prefix, id)) {
-                        let kind = if self.seen_blobs.insert(id) {
-                            BlobKind::New
-                        } else {
-                            BlobKind::PathOnly
-                        };
                         self.jobs.push(BlobJob {
                             blob: id,
                             path: prefix.clone(),
                             commit,
-                            kind,
+                            kind: BlobKind::New,
                         });
                     }
                 }
@@ -144,13 +138,6 @@ impl Reader for HistoryReader {
             BlobKind::NonFile(what) => {
                 sink.passed_over(what);
                 return Ok(());
-            }
-            BlobKind::PathOnly => {
-                return sink.unit(Unit {
-                    path,
-                    content: Content::PathOnly,
-                    origin,
-                })
             }
             BlobKind::Link => {
                 let blob = self
@@ -268,7 +255,6 @@ pub fn list(
     let mut walker = TreeWalker {
         repo: &repo,
         seen_entries: HashSet::new(),
-        seen_blobs: HashSet::new(),
         jobs: Vec::new(),
     };
     let mut prefix = Vec::new();

@@ -13,6 +13,7 @@
 //! | [`history`] | every blob of the history, once |
 //! | [`push`] | the `pre-push` hook's ref lines, as commits to read |
 //! | [`refs`] | the `reference-transaction` hook's ref lines, as new commits to read |
+//! | [`gitcli`] | the staged change through the git command line (SHA-256, split and sparse indexes) |
 //! | [`disk`] | files and directories on disk |
 //! | [`text`] | standard input and commit messages |
 
@@ -20,6 +21,7 @@ pub mod blob;
 pub mod commits;
 pub mod decode;
 pub mod disk;
+pub mod gitcli;
 pub mod history;
 pub mod index_file;
 pub mod push;

@@ -16,6 +16,56 @@ use std::io::BufRead;
 use git2::{Oid, Repository};
 
 use crate::error::{Error, Result};
+use crate::source::repo::staged_index_path;
+
+/// Where the pre-commit hook records the index it found clean, in the worktree's git dir.
+const APPROVAL_FILE: &str = "tierzero-approved-index";
+
+/// The identity of the index a commit is made from: its trailing checksum (the last 32
+/// bytes cover SHA-1 and SHA-256 indexes).
+fn index_identity(repo: &Repository) -> Option<String> {
+    let bytes = std::fs::read(staged_index_path(repo)).ok()?;
+    let tail = &bytes[bytes.len().saturating_sub(32)..];
+    Some(tail.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Records that the pre-commit hook scanned the index git is about to commit and found it
+/// clean, so the reference-transaction hook that follows an ordinary `git commit` need not
+/// scan the same content again. Best effort: without the record the commit is scanned twice.
+pub fn record_approval(repo: &Repository) {
+    if let Some(identity) = index_identity(repo) {
+        let _ = std::fs::write(repo.path().join(APPROVAL_FILE), identity);
+    }
+}
+
+/// Whether `commits` is the one commit an ordinary `git commit` just made from the index
+/// the pre-commit hook approved: a single new commit on top of a ref's old value, and the
+/// index unchanged since (anything that rewrote it — cherry-pick, rebase, am — changed its
+/// checksum). The record is used once.
+pub fn approved_by_pre_commit(repo: &Repository, commits: &[Oid], changes: &[RefChange]) -> bool {
+    let [only] = commits else { return false };
+    let path = repo.path().join(APPROVAL_FILE);
+    let Ok(recorded) = std::fs::read_to_string(&path) else {
+        return false;
+    };
+    let Ok(commit) = repo.find_commit(*only) else {
+        return false;
+    };
+    let on_top = commit.parent_count() <= 1
+        && changes.iter().any(|c| {
+            c.new == *only
+                && match commit.parent_id(0) {
+                    Ok(parent) => c.old == parent,
+                    Err(_) => c.old.is_zero(),
+                }
+        });
+    let fresh = index_identity(repo).is_some_and(|now| now == recorded);
+    if on_top && fresh {
+        let _ = std::fs::remove_file(&path);
+        return true;
+    }
+    false
+}
 
 /// One line of `reference-transaction` input: `<old> <new> <ref>`.
 #[derive(Clone, Debug, PartialEq, Eq)]

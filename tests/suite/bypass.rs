@@ -190,3 +190,28 @@ fn fetches_checkouts_and_deletions_scan_nothing() {
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(!text.contains("ref update"), "{text}");
 }
+
+#[test]
+fn an_approved_index_does_not_let_a_key_in_the_message_through() {
+    let sb = Sandbox::new();
+    let repo = setup(&sb);
+    repo.stage("b.py", "y = 2\n");
+    // pre-commit approves this index (as a commit attempt that commit-msg then refused
+    // would leave behind)...
+    let (code, _, err) = repo.run(&["hook", "pre-commit"]);
+    assert_eq!(code, 0, "{err}");
+    // ...and a commit made from it past pre-commit and commit-msg carries a key in its
+    // message: the reference-transaction hook still reads the message.
+    let before = head(&repo, "main");
+    let out = repo.git_output(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        &format!("debug {}", openai_key()),
+    ]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the message key went in:\n{text}");
+    assert!(text.contains("<commit message>"), "{text}");
+    assert_eq!(head(&repo, "main"), before);
+}

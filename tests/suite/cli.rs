@@ -22,6 +22,23 @@ fn rules_lists_and_explains() {
     assert_eq!(code, 0);
     assert!(stdout.contains("openai-project-key"), "{stdout}");
     assert!(stdout.contains("keywords: sk-proj-"), "{stdout}");
+    // Each rule says where it lives.
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("openai-project-key "))
+        .expect("listed");
+    assert!(line.contains("OpenAI project API key"), "{line}");
+    let at: usize = line
+        .split("rules.toml:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a rules.toml line number");
+    let toml = tierzero::rules::RULES_TOML;
+    assert_eq!(
+        toml.lines().nth(at - 1),
+        Some("id = \"openai-project-key\"")
+    );
     let (code, stdout, _) = repo.run(&["rules", "--explain", "openai-project-key"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("rotate at:  https://"), "{stdout}");

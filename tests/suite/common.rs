@@ -334,3 +334,20 @@ pub fn path_with_tierzero() -> String {
         std::env::var("PATH").unwrap_or_default()
     )
 }
+
+/// Every finding of a JSON report, reported (`findings`) and suppressed (`suppressed`) ones,
+/// in file order (path, line, column).
+pub fn all_json_findings(doc: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut all: Vec<serde_json::Value> = ["findings", "suppressed"]
+        .iter()
+        .flat_map(|k| doc[*k].as_array().cloned().unwrap_or_default())
+        .collect();
+    all.sort_by_key(|f| {
+        (
+            f["path"].as_str().unwrap_or_default().to_string(),
+            f["line"].as_u64(),
+            f["column"].as_u64(),
+        )
+    });
+    all
+}

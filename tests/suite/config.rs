@@ -37,9 +37,7 @@ fn rule_ids(repo: &Repo<'_>, extra: &[&str]) -> Vec<String> {
 /// All findings of a JSON scan (suppressed included) as ("path:line", rule, suppressed_by).
 fn all_findings(repo: &Repo<'_>) -> Vec<(String, String, Option<String>)> {
     let (_, doc) = repo.scan_json(&[]);
-    doc["findings"]
-        .as_array()
-        .unwrap()
+    crate::common::all_json_findings(&doc)
         .iter()
         .map(|f| {
             (

@@ -148,3 +148,47 @@ fn git_lfs_objects_are_scanned_when_present() {
     let skipped = doc["summary"]["skipped"].to_string();
     assert!(skipped.contains("lfs-object-missing"), "{doc}");
 }
+
+#[test]
+fn keys_in_url_encoded_and_unicode_escaped_text_are_found() {
+    let sb = Sandbox::new();
+    let repo = installed(&sb);
+    let key = openai_key();
+    repo.stage(
+        "cassette.yaml",
+        format!("body: model=gpt-4o&api_key%3D{key}%26stream%3Dtrue\n"),
+    );
+    let out = refused(&repo);
+    assert!(out.contains("cassette.yaml:1:"), "{out}");
+    repo.git(&["reset", "-q"]);
+    repo.stage(
+        "payload.json",
+        format!("{{\"s\": \"key=\\u0022{key}\\u0022\"}}\n"),
+    );
+    refused(&repo);
+}
+
+#[test]
+fn a_real_key_whose_body_holds_filler_is_not_dropped_and_placeholders_are_counted() {
+    let sb = Sandbox::new();
+    let repo = installed(&sb);
+    let key = openai_key();
+    // The same key with `xxxx` in the middle of its random body: still a key.
+    let with_filler = format!("{}xxxx{}", &key[..40], &key[44..]);
+    repo.stage("a.py", format!("OPENAI_API_KEY = \"{with_filler}\"\n"));
+    let (_, doc) = repo.scan_json(&[]);
+    assert_eq!(doc["summary"]["findings"], 1, "{doc}");
+    repo.git(&["reset", "-q"]);
+    // A placeholder is not reported, but counted and listed as suppressed.
+    // AWS's documented example key.
+    repo.stage("b.py", "aws_access_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n");
+    let (code, doc) = repo.scan_json(&[]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["summary"]["suppressed"], 1, "{doc}");
+    assert_eq!(
+        doc["suppressed"][0]["suppressed_by"], "placeholder",
+        "{doc}"
+    );
+    let (_, _, err) = repo.run(&["scan", "--verbose"]);
+    assert!(err.contains("suppressed (placeholder)"), "{err}");
+}

@@ -111,8 +111,8 @@ fn gitleaks_config_with_every_field_converts_loads_and_scans() {
         "id = 'acme-config-file'",
         r"path = '(^|/)acme-sa\.json$'",
         "path = '^deploy/'",
-        "disable = ['openai-legacy-key']",
-        "paths = ['fixtures/', '*.snap']",
+        "disable = ['openai-legacy-key', ",
+        "paths = ['fixtures/', '*.snap', '*node_modules*']",
         "stopwords = ['placeholder']",
         "compat = true",
         "id = 'gitleaks-openai-project-key'",
@@ -122,12 +122,11 @@ fn gitleaks_config_with_every_field_converts_loads_and_scans() {
     // Not carried over, and said so.
     for (what, why) in [
         ("useDefault", "tierzero's built-in rules"),
-        ("generic-api-key", "not a tierzero rule"),
+        ("generic-api-key", "disables tierzero's"),
         ("condition = \"AND\"", "left out"),
-        ("node_modules", "no exact gitignore-style equivalent"),
         (r"^docs/.*\.md$", "no exact gitignore-style equivalent"),
         ("commits", "not supported"),
-        ("rule \"no-keywords\"", "has no keywords"),
+        ("rule \"no-keywords\"", "derived [\"zz_\"]"),
         ("rule \"composite\"", "`required`"),
         ("rule \"helper\"", "skipReport"),
         ("regexTarget = \"match\"", "target = \"line\""),
@@ -139,8 +138,11 @@ fn gitleaks_config_with_every_field_converts_loads_and_scans() {
             "no note about {what} ({why}) in:\n{stderr}"
         );
     }
-    // The rule without keywords is kept for the user to fix, commented out.
-    assert!(stdout.contains("# id = 'no-keywords'"), "{stdout}");
+    // The rule without keywords got them from its regex.
+    assert!(
+        stdout.contains("id = 'no-keywords'") && !stdout.contains("# id = 'no-keywords'"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("id = 'helper'"), "{stdout}");
 
     // Written with --output, it is a config tierzero loads.

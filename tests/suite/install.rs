@@ -236,7 +236,7 @@ fn dry_run_changes_nothing_and_quiet_prints_nothing() {
     let before = snapshot(&repo.path.join(".git"));
     let out = ok(repo.run(&["install", "--dry-run", "--pre-push"]));
     assert!(
-        out.contains("dry run") && out.contains("kept the existing hook"),
+        out.contains("dry run") && out.contains("would keep the existing hook"),
         "{out}"
     );
     assert_eq!(snapshot(&repo.path.join(".git")), before);
@@ -991,7 +991,13 @@ fn status_proves_every_installed_hook_and_touches_nothing() {
 
     let (code, st) = status(&repo);
     assert_eq!(code, 0, "{st}");
-    for hook in ["pre-commit", "pre-merge-commit", "commit-msg", "pre-push"] {
+    for hook in [
+        "pre-commit",
+        "pre-merge-commit",
+        "commit-msg",
+        "reference-transaction",
+        "pre-push",
+    ] {
         assert!(
             st.contains(&format!("self-test {hook}: canary key REFUSED")),
             "{hook}: {st}"

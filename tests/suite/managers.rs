@@ -43,6 +43,7 @@ fn pre_commit_hooks_yaml_offers_rust_and_system_variants() {
         ids,
         [
             "tierzero",
+            "tierzero-python",
             "tierzero-system",
             "tierzero-files",
             "tierzero-files-system"
@@ -51,6 +52,8 @@ fn pre_commit_hooks_yaml_offers_rust_and_system_variants() {
     let lang = |id: &str| hooks.iter().find(|h| h.0 == id).unwrap().2.clone();
     assert_eq!(lang("tierzero"), "rust");
     assert_eq!(lang("tierzero-system"), "system");
+    // The wheel (pyproject.toml, maturin) installs the binary without a Rust toolchain.
+    assert_eq!(lang("tierzero-python"), "python");
     for (id, entry, _, pass) in &hooks {
         if id.contains("files") {
             assert!(entry.ends_with("--files") && *pass, "{id}");

@@ -228,12 +228,13 @@ fn the_pre_push_report_has_its_own_mode_skipped_files_and_suppressed_findings() 
     assert_eq!(skipped.len(), 1, "{summary}");
     assert_eq!(skipped[0]["path"], "logo.png");
     assert_eq!(skipped[0]["kind"], "binary");
-    let suppressed: Vec<&serde_json::Value> = doc["findings"]
+    assert!(doc["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f.get("suppressed_by").is_some())
-        .collect();
+        .all(|f| f.get("suppressed_by").is_none()));
+    let suppressed: Vec<&serde_json::Value> =
+        doc["suppressed"].as_array().unwrap().iter().collect();
     assert_eq!(suppressed.len(), 1);
     assert_eq!(suppressed[0]["path"], "allowed.py");
     assert_eq!(suppressed[0]["suppressed_by"], "inline");

@@ -6,7 +6,10 @@ use crate::common;
 use tierzero::rules::{RuleFile, RuleSet, RULES_TOML};
 
 fn rule_file() -> RuleFile {
-    toml::from_str(RULES_TOML).expect("rules.toml parses")
+    let mut file: RuleFile = toml::from_str(RULES_TOML).expect("rules.toml parses");
+    file.expand_fragments()
+        .expect("rules.toml fragments expand");
+    file
 }
 
 #[test]
@@ -78,6 +81,12 @@ fn lint_rule_file() {
         if r.description.trim().is_empty() {
             problems.push(format!("{id}: no description"));
         }
+        match r.name.as_deref() {
+            Some(n) if !n.trim().is_empty() && n.len() <= 40 => {}
+            other => problems.push(format!(
+                "{id}: needs a short `name` for the terminal (1-40 chars), got {other:?}"
+            )),
+        }
         if r.examples.len() < 2 {
             problems.push(format!("{id}: needs at least 2 examples"));
         }
@@ -134,6 +143,30 @@ fn lint_rule_file() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+#[test]
+fn one_quoting_style() {
+    // Strings are "double-quoted" (literal '...' only where the text holds `"` or `\`);
+    // every regex, context and path is a ''''literal'''', so backslashes mean what the
+    // regex syntax says.
+    let mut problems = Vec::new();
+    for (n, line) in RULES_TOML.lines().enumerate() {
+        for key in ["regex = ", "context = ", "path = "] {
+            if line.starts_with(key) && !line[key.len()..].starts_with("'''") {
+                problems.push(format!(
+                    "rules.toml:{}: {key}must be a '''literal'''",
+                    n + 1
+                ));
+            }
+        }
+        if let Some(v) = line.strip_prefix("id = ") {
+            if !v.starts_with('"') {
+                problems.push(format!("rules.toml:{}: id must be double-quoted", n + 1));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

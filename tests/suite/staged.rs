@@ -276,7 +276,7 @@ fn inline_allow_suppresses_that_line_only() {
     let found = repo.found(&[]);
     assert_eq!(found, vec![("t.py".into(), 2, "openai-project-key".into())]);
     let (_, doc) = repo.scan_json(&[]);
-    let suppressed: Vec<_> = doc["findings"]
+    let suppressed: Vec<_> = doc["suppressed"]
         .as_array()
         .unwrap()
         .iter()

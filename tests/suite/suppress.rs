@@ -8,9 +8,7 @@ use common::{anthropic_key, openai_key, openai_key_2, Repo, Sandbox};
 /// (line, rule, suppressed_by) of every finding of a JSON scan, suppressed ones included.
 fn findings(repo: &Repo<'_>) -> Vec<(u64, String, Option<String>)> {
     let (_, doc) = repo.scan_json(&[]);
-    doc["findings"]
-        .as_array()
-        .unwrap()
+    common::all_json_findings(&doc)
         .iter()
         .map(|f| {
             (

@@ -470,11 +470,16 @@ fn strip_escapes(text: &str) -> String {
     out
 }
 
-/// Which hooks to prove: `pre-commit` always; `pre-merge-commit`, `commit-msg` and
-/// `pre-push` when tierzero's own hook is installed for them.
+/// Which hooks to prove: `pre-commit` always; `pre-merge-commit`, `commit-msg`,
+/// `reference-transaction` and `pre-push` when tierzero's own hook is installed for them.
 pub fn hooks_to_prove(layout: &Layout) -> Vec<&'static str> {
     let mut hooks = vec!["pre-commit"];
-    for name in ["pre-merge-commit", "commit-msg", "pre-push"] {
+    for name in [
+        "pre-merge-commit",
+        "commit-msg",
+        "reference-transaction",
+        "pre-push",
+    ] {
         let path = layout.hooks_dir.join(name);
         if fs::read(&path).is_ok_and(|c| install::looks_ours(&c) && install::scans_as(&c, name)) {
             hooks.push(name);
@@ -510,6 +515,13 @@ pub fn prove(layout: &Layout, hooks: &[&str]) -> Result<Vec<Proof>> {
                     &["tierzero-status", "tierzero-status.invalid:canary"],
                     Some(&line),
                 )?
+            }
+            // A branch moving to a canary commit no ref reaches, as a cherry-pick would.
+            "reference-transaction" => {
+                let commit = sandbox.canary_commit()?;
+                let zero = "0".repeat(commit.len());
+                let line = format!("{zero} {commit} refs/heads/tierzero-status-canary\n");
+                sandbox.run_hook(hook, &["prepared"], Some(&line))?
             }
             _ => sandbox.run_hook(hook, &[], None)?,
         };
