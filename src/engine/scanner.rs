@@ -15,7 +15,7 @@ use crate::input::{Content, Encoding, Hunk, Unit};
 use crate::policy::suppress::{LineContext, Suppressor};
 use crate::report::finding::{fingerprint, redact, Finding, Remediation, SuppressedBy};
 use crate::rules::placeholder::is_placeholder;
-use crate::rules::{RuleSet, SecretSpan};
+use crate::rules::{RuleSet, SecretSpan, MAX_REQUIRED};
 
 /// A secret located by a rule, before it is redacted.
 #[derive(Clone, Debug)]
@@ -34,6 +34,45 @@ struct LineJob {
     end: usize,
     line_no: u32,
     rules: std::ops::Range<usize>,
+    /// On a long line, its keyword hits (a slice of `Scratch::hits`).
+    hits: std::ops::Range<usize>,
+}
+
+/// A line longer than this is searched only near its keyword hits, so that each rule costs
+/// the windows around its hits rather than the whole line per rule.
+const LONG_LINE: usize = 16 * 1024;
+
+/// How far before and after a keyword hit on a long line a rule's match may reach.
+const HIT_REACH: usize = 4 * 1024;
+
+/// A run of base64 characters at least this long is encoded data (an image, a recorded
+/// body): a keyword inside it is chance, and only rules whose keyword is a token prefix
+/// (`AKIA`, `sk-`) still run for it.
+const LONG_RUN: usize = 1024;
+
+/// The base64 alphabets: letters, digits, `+` and `/` (standard), `-` and `_` (URL-safe).
+fn is_b64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+/// Whether `at` lies in a run of base64 characters of at least [`LONG_RUN`] bytes; `run`
+/// caches the last run measured, so a run is measured once however many hits it holds.
+fn in_long_run(chunk: &[u8], at: usize, run: &mut std::ops::Range<usize>) -> bool {
+    if !run.contains(&at) {
+        if !is_b64(chunk[at]) {
+            return false;
+        }
+        let start = chunk[..at]
+            .iter()
+            .rposition(|&b| !is_b64(b))
+            .map_or(0, |i| i + 1);
+        let end = chunk[at..]
+            .iter()
+            .position(|&b| !is_b64(b))
+            .map_or(chunk.len(), |i| at + i);
+        *run = start..end;
+    }
+    run.len() >= LONG_RUN
 }
 
 /// Buffers reused across files so the hot path does not allocate per line.
@@ -46,6 +85,17 @@ struct Scratch {
     jobs: Vec<LineJob>,
     spans: Vec<SecretSpan>,
     candidates: Vec<Candidate>,
+    /// Keyword hits `(rule, offset in the hunk)` on long lines.
+    hits: Vec<(u32, usize)>,
+    /// Windows of one rule on one long line.
+    windows: Vec<std::ops::Range<usize>>,
+    /// For each rule: whether its keywords are token prefixes (see [`unmistakable`]).
+    prefix_rule: Vec<bool>,
+    /// For each rule's required literals (`MAX_REQUIRED` slots per rule): the hunk sequence
+    /// number and the literal's next offset in that hunk (`usize::MAX`: none after the
+    /// last line looked at).
+    literal_at: Vec<(u32, usize)>,
+    hunk_seq: u32,
 }
 
 /// Scans files against a rule set and collects findings.
@@ -68,6 +118,8 @@ impl<'a> Scanner<'a> {
             suppressor,
             scratch: Scratch {
                 queued_on: vec![u32::MAX; rules.rules().len()],
+                prefix_rule: rules.rules().iter().map(unmistakable).collect(),
+                literal_at: vec![(u32::MAX, 0); rules.rules().len() * MAX_REQUIRED],
                 ..Default::default()
             },
             findings: Vec::new(),
@@ -252,6 +304,8 @@ impl<'a> Scanner<'a> {
         let scratch = &mut self.scratch;
         scratch.jobs.clear();
         scratch.rules.clear();
+        scratch.hits.clear();
+        scratch.hunk_seq = scratch.hunk_seq.wrapping_add(1);
 
         // Pass 1: keyword hits, grouped by line. Hits arrive in order of end position and no
         // keyword spans a newline, so lines arrive in order.
@@ -259,23 +313,35 @@ impl<'a> Scanner<'a> {
         let mut counted_upto = 0usize;
         let mut line_no = hunk.first_line;
         let mut open = false;
+        let mut long = false;
+        let mut run = 0..0;
         self.rules.prefilter().for_each_hit(chunk, |at, rule_ids| {
             if !open || at >= line_end {
                 let start = memchr::memrchr(b'\n', &chunk[..at]).map_or(0, |i| i + 1);
                 line_no += memchr::memchr_iter(b'\n', &chunk[counted_upto..start]).count() as u32;
                 counted_upto = start;
                 line_end = memchr::memchr(b'\n', &chunk[at..]).map_or(chunk.len(), |i| at + i);
+                long = line_end - start > LONG_LINE;
                 scratch.line_seq = scratch.line_seq.wrapping_add(1);
                 let first = scratch.rules.len();
+                let hits = scratch.hits.len();
                 scratch.jobs.push(LineJob {
                     start,
                     end: line_end,
                     line_no,
                     rules: first..first,
+                    hits: hits..hits,
                 });
                 open = true;
             }
+            let encoded = in_long_run(chunk, at, &mut run);
             for &rule in rule_ids {
+                if encoded && !scratch.prefix_rule[rule as usize] {
+                    continue;
+                }
+                if long {
+                    scratch.hits.push((rule, at));
+                }
                 let slot = &mut scratch.queued_on[rule as usize];
                 if *slot != scratch.line_seq {
                     *slot = scratch.line_seq;
@@ -284,17 +350,20 @@ impl<'a> Scanner<'a> {
             }
             if let Some(job) = scratch.jobs.last_mut() {
                 job.rules.end = scratch.rules.len();
+                job.hits.end = scratch.hits.len();
             }
         })?;
 
-        // Pass 2: the regexes of the rules that hit, on their lines only.
+        // Pass 2: the regexes of the rules that hit, on their lines only (on a long line,
+        // only near the rule's hits).
         let base = hunk.bytes.start;
         let window = self.rules.multiline_window();
-        for job in &scratch.jobs {
+        for job in &mut scratch.jobs {
             let mut line = &chunk[job.start..job.end];
             if line.last() == Some(&b'\r') {
                 line = &line[..line.len() - 1];
             }
+            scratch.hits[job.hits.clone()].sort_unstable();
             for &index in &scratch.rules[job.rules.clone()] {
                 let rule = self.rules.rule(index);
                 if rule.spec.path.is_some() && !rule.path_matches(path)? {
@@ -304,12 +373,51 @@ impl<'a> Scanner<'a> {
                     continue;
                 }
                 scratch.spans.clear();
-                let haystack = if rule.is_multiline() {
-                    &chunk[job.start..chunk.len().min(job.start + window)]
+                if rule.is_multiline() {
+                    let end = chunk.len().min(job.start + window);
+                    // A window without one of the rule's required literals cannot match:
+                    // skip it without searching, so a keyword on every line does not cost
+                    // a window per line. Each literal's next offset is found once per hunk
+                    // and reused while it lies ahead.
+                    let mut lacks = false;
+                    for (k, literal) in rule.required_literals().iter().enumerate() {
+                        let slot = index as usize * MAX_REQUIRED + k;
+                        let (seq, next) = &mut scratch.literal_at[slot];
+                        if *seq != scratch.hunk_seq || (*next != usize::MAX && *next < job.start) {
+                            *seq = scratch.hunk_seq;
+                            *next = memchr::memmem::find(&chunk[job.start..], literal)
+                                .map_or(usize::MAX, |i| job.start + i);
+                        }
+                        if *next == usize::MAX || *next + literal.len() > end {
+                            lacks = true;
+                            break;
+                        }
+                    }
+                    if lacks {
+                        continue;
+                    }
+                    rule.find(&chunk[job.start..end], line, &mut scratch.spans)?;
+                } else if job.hits.is_empty() {
+                    rule.find(line, line, &mut scratch.spans)?;
                 } else {
-                    line
-                };
-                rule.find(haystack, line, &mut scratch.spans)?;
+                    // A long line: the windows around this rule's hits, merged; each is
+                    // also the line its `context` must match on.
+                    scratch.windows.clear();
+                    let hits = &scratch.hits[job.hits.clone()];
+                    let first = hits.partition_point(|&(r, _)| r < index);
+                    for &(_, at) in hits[first..].iter().take_while(|&&(r, _)| r == index) {
+                        let at = at - job.start;
+                        let w = at.saturating_sub(HIT_REACH)..line.len().min(at + HIT_REACH);
+                        match scratch.windows.last_mut() {
+                            Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+                            _ => scratch.windows.push(w),
+                        }
+                    }
+                    for w in &scratch.windows {
+                        let (hay, window) = (&line[..w.end], &line[w.clone()]);
+                        rule.find_from(hay, w.start, window, &mut scratch.spans)?;
+                    }
+                }
                 for span in &scratch.spans {
                     let abs = base + job.start;
                     scratch.candidates.push(Candidate {
@@ -344,6 +452,9 @@ impl<'a> Scanner<'a> {
         let first_placeholder = kept.len();
         kept.extend(placeholders);
         let path = display_path.to_string();
+        // Columns are counted from the previous finding on the same line, not from the
+        // line start each time: a long line with many findings stays linear.
+        let mut column_at: (usize, usize, u32) = (usize::MAX, 0, 1);
         for (i, c) in kept.iter().enumerate() {
             let rule = rules.rule(c.rule);
             let is_path_rule = c.secret.is_empty();
@@ -357,7 +468,14 @@ impl<'a> Scanner<'a> {
             let column = if is_path_rule || c.secret.start >= c.line.end {
                 1
             } else {
-                1 + char_count(&content[c.line.start..c.secret.start])
+                let (line_start, at, column) = column_at;
+                let column = if line_start == c.line.start && at <= c.secret.start {
+                    column + char_count(&content[at..c.secret.start])
+                } else {
+                    1 + char_count(&content[c.line.start..c.secret.start])
+                };
+                column_at = (c.line.start, c.secret.start, column);
+                column
             };
             let fp = fingerprint(rule.id(), secret);
             let previous_line = previous_line(content, c.line.start);

@@ -35,6 +35,9 @@ pub const BUILTIN_ORIGIN: &str = "rules.toml (built in)";
 /// error instead of exhausting memory.
 const REGEX_SIZE_LIMIT: usize = 16 * (1 << 20);
 
+/// At most this many required literals are kept per rule (see [`Rule::required_literals`]).
+pub const MAX_REQUIRED: usize = 4;
+
 /// A multiline rule sees at most this many bytes from its hit line onward.
 const MULTILINE_WINDOW: usize = 64 * 1024;
 
@@ -48,6 +51,31 @@ pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A rule's own regex: what [`compile_regex`] builds, the same engine and semantics, but
+/// without the literal prefilter. Building the prefilter (literal extraction, an
+/// Aho-Corasick automaton, reverse-suffix and reverse-inner analysis) was most of the cost
+/// of compiling a rule on a typical commit, and the regex only ever runs on lines (or
+/// windows) the keyword prefilter already picked, where it saves little. Errors are
+/// worded as `compile_regex` words them.
+fn compile_rule_regex(pattern: &str) -> Result<regex_automata::meta::Regex, String> {
+    use regex_automata::{meta, util::syntax};
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            meta::Config::new()
+                .utf8_empty(false)
+                .auto_prefilter(false)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(REGEX_SIZE_LIMIT)
+                .dfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build(pattern)
+        .map_err(|e| match compile_regex(pattern) {
+            Err(message) => message,
+            Ok(_) => e.to_string(),
+        })
+}
+
 /// A rule ready to run.
 #[derive(Debug)]
 pub struct Rule {
@@ -56,9 +84,10 @@ pub struct Rule {
     /// The file it came from (for error messages and `tierzero config`).
     pub origin: String,
     checks: Vec<Check>,
-    regex: OnceLock<Result<Regex, String>>,
+    regex: OnceLock<Result<regex_automata::meta::Regex, String>>,
     context: OnceLock<Result<Regex, String>>,
     path: OnceLock<Result<Regex, String>>,
+    required: OnceLock<Vec<Box<[u8]>>>,
 }
 
 /// Where one secret is, in the haystack the rule was given.
@@ -116,6 +145,7 @@ impl Rule {
             regex: OnceLock::new(),
             context: OnceLock::new(),
             path: OnceLock::new(),
+            required: OnceLock::new(),
         })
     }
 
@@ -153,16 +183,27 @@ impl Rule {
         }
     }
 
+    fn content_regex(&self, pattern: &str) -> Result<&regex_automata::meta::Regex> {
+        self.regex
+            .get_or_init(|| compile_rule_regex(pattern))
+            .as_ref()
+            .map_err(|e| Error::Rule {
+                origin: self.origin.clone(),
+                id: self.spec.id.to_string(),
+                message: format!("invalid `regex` regex: {e}"),
+            })
+    }
+
     /// Compiles every regex of the rule now, reporting the first error. Used for rules from
     /// config files, which must fail at load time rather than mid-scan.
     pub fn compile(&self) -> Result<()> {
-        self.lazy(&self.regex, "regex", self.spec.regex.as_deref())?;
+        if let Some(pattern) = self.spec.regex.as_deref() {
+            self.content_regex(pattern)?;
+        }
         self.lazy(&self.context, "context", self.spec.context.as_deref())?;
         self.lazy(&self.path, "path", self.spec.path.as_deref())?;
-        if let (Some(group), Some(re)) = (
-            self.spec.secret_group,
-            self.lazy(&self.regex, "regex", self.spec.regex.as_deref())?,
-        ) {
+        if let (Some(group), Some(pattern)) = (self.spec.secret_group, self.spec.regex.as_deref()) {
+            let re = self.content_regex(pattern)?;
             if group >= re.captures_len() {
                 return Err(Error::Rule {
                     origin: self.origin.clone(),
@@ -192,11 +233,64 @@ impl Rule {
         self.spec.multiline
     }
 
+    /// Literals every match of the regex contains (at most [`MAX_REQUIRED`], longest
+    /// first): a window that lacks one cannot match, so a multiline rule whose keyword is on
+    /// every line need not search each line's window (which would cost the window size per
+    /// line). A literal that overlaps a keyword says little (the keyword is on the hit line
+    /// already): only when there is no other is the longest such literal kept.
+    pub fn required_literals(&self) -> &[Box<[u8]>] {
+        self.required.get_or_init(|| {
+            let contains = |hay: &[u8], needle: &[u8]| {
+                needle.len() <= hay.len()
+                    && hay
+                        .windows(needle.len())
+                        .any(|w| w.eq_ignore_ascii_case(needle))
+            };
+            let related = |lit: &[u8]| {
+                self.spec
+                    .keywords
+                    .iter()
+                    .any(|k| contains(k.as_bytes(), lit) || contains(lit, k.as_bytes()))
+            };
+            let Some(pattern) = self.spec.regex.as_deref() else {
+                return Vec::new();
+            };
+            let mut literals = required_literals(pattern);
+            literals.sort_by_key(|l| (related(l), std::cmp::Reverse(l.len())));
+            literals.dedup();
+            let unrelated = literals.iter().take_while(|l| !related(l)).count();
+            literals.truncate(if unrelated > 0 {
+                unrelated.min(MAX_REQUIRED)
+            } else {
+                literals.len().min(1)
+            });
+            literals
+        })
+    }
+
+    /// The first of [`Rule::required_literals`].
+    pub fn required_literal(&self) -> Option<&[u8]> {
+        self.required_literals().first().map(|l| &l[..])
+    }
+
     /// Finds the secrets this rule reports in `haystack`. `line` is the line the keyword hit
     /// on (equal to `haystack` unless the rule is multiline); the `context` regex must match
     /// on it. Each secret passes the rule's entropy floor and checks.
     pub fn find(&self, haystack: &[u8], line: &[u8], out: &mut Vec<SecretSpan>) -> Result<()> {
-        let Some(re) = self.lazy(&self.regex, "regex", self.spec.regex.as_deref())? else {
+        self.find_from(haystack, 0, line, out)
+    }
+
+    /// [`Rule::find`] for matches that start at `from` or later: the bytes before `from`
+    /// are still seen by `^`, `\b` and boundary classes, so a window cut out of a long line
+    /// does not make its first byte look like the start of the line.
+    pub fn find_from(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        line: &[u8],
+        out: &mut Vec<SecretSpan>,
+    ) -> Result<()> {
+        let Some(pattern) = self.spec.regex.as_deref() else {
             return Ok(());
         };
         if let Some(context) = self.lazy(&self.context, "context", self.spec.context.as_deref())? {
@@ -204,17 +298,19 @@ impl Rule {
                 return Ok(());
             }
         }
-        let mut locs = re.capture_locations();
-        let mut at = 0;
+        let re = self.content_regex(pattern)?;
+        let mut caps = re.create_captures();
+        let mut at = from;
         while at <= haystack.len() {
-            let Some(whole) = re.captures_read_at(&mut locs, haystack, at) else {
+            re.search_captures(&regex_automata::Input::new(haystack).range(at..), &mut caps);
+            let Some(whole) = caps.get_match() else {
                 break;
             };
             let secret = match self.spec.secret_group {
-                Some(g) => locs.get(g),
-                None => (1..locs.len()).find_map(|g| locs.get(g)),
+                Some(g) => caps.get_group(g),
+                None => (1..caps.group_len()).find_map(|g| caps.get_group(g)),
             }
-            .map(|(s, e)| s..e)
+            .map(|span| span.range())
             .unwrap_or(whole.range());
             // Resume at the end of the secret, not of the match: a trailing boundary byte the
             // regex consumed may be the leading boundary of the next key (`k1,k2`).
@@ -246,6 +342,33 @@ impl Rule {
     }
 }
 
+/// The literals that every match of `pattern` contains (parsed as [`compile_regex`]
+/// compiles it). Only literals that a match cannot avoid count: those in the top-level
+/// sequence, in groups, and in repetitions of at least one; case-insensitive parts are
+/// classes, not literals, so they never count. An unparsable pattern has none.
+fn required_literals(pattern: &str) -> Vec<Box<[u8]>> {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn collect(hir: &Hir, out: &mut Vec<Box<[u8]>>) {
+        match hir.kind() {
+            HirKind::Literal(lit) => out.push(lit.0.clone()),
+            HirKind::Capture(cap) => collect(&cap.sub, out),
+            HirKind::Repetition(rep) if rep.min >= 1 => collect(&rep.sub, out),
+            HirKind::Concat(parts) => parts.iter().for_each(|p| collect(p, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(hir) = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+    {
+        collect(&hir, &mut out);
+    }
+    out
+}
+
 /// A base64 run at least this long is binary data (an image, a font, a model blob), not a
 /// place where a person writes a key.
 const LONG_BASE64_RUN: usize = 200;
@@ -254,8 +377,19 @@ const LONG_BASE64_RUN: usize = 200;
 /// marker on the same line.
 fn embedded_in_base64(haystack: &[u8], span: &Range<usize>) -> bool {
     let b64 = |b: &&u8| b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/';
-    let left = haystack[..span.start].iter().rev().take_while(b64).count();
-    let right = haystack[span.end..].iter().take_while(b64).count();
+    // Counted up to the threshold only: a candidate inside a megabyte of base64 must not
+    // cost a megabyte.
+    let left = haystack[..span.start]
+        .iter()
+        .rev()
+        .take(LONG_BASE64_RUN)
+        .take_while(b64)
+        .count();
+    let right = haystack[span.end..]
+        .iter()
+        .take(LONG_BASE64_RUN)
+        .take_while(b64)
+        .count();
     if left + right > 0 && left + span.len() + right >= LONG_BASE64_RUN {
         return true;
     }
@@ -402,6 +536,52 @@ mod tests {
         let mut out = Vec::new();
         r.find(b"k\xff\xff", b"k\xff\xff", &mut out).unwrap();
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn required_literals_skip_keywords() {
+        let req = |keyword: &str, pattern: &str| {
+            let rule = Rule::new(
+                RuleSpec {
+                    id: "t".into(),
+                    keywords: vec![keyword.to_string().into()],
+                    regex: Some(pattern.to_string().into()),
+                    multiline: true,
+                    ..Default::default()
+                },
+                "test",
+            )
+            .unwrap();
+            rule.required_literal()
+                .map(|l| String::from_utf8(l.to_vec()).unwrap())
+        };
+        let gcp = r#"^[^\n]*?"type"\s*:\s*"service_account"[\s\S]{0,1500}?"private_key"\s*:(x+)"#;
+        assert_eq!(
+            req("service_account", gcp).as_deref(),
+            Some("\"private_key\"")
+        );
+        let team = r"session:[\s\S]*?(acme_[a-z]{4})";
+        assert_eq!(req("session:", team).as_deref(), Some("acme_"));
+        assert_eq!(req("abc", r"(?:abc|abd)[0-9]"), None);
+        // Case-insensitive letters are classes; the `=` is still a literal.
+        assert_eq!(req("secret", r"(?i)secret=([a-z]+)").as_deref(), Some("="));
+        assert_eq!(req("secret", r"(?i)secret([a-z]+)"), None);
+        assert_eq!(req("x_token", r"(?:x_token)?[0-9]{8}"), None);
+        assert_eq!(req("zz", r"(?:key:)+[0-9]").as_deref(), Some("key:"));
+        // Only keyword-related literals: the longest still is a necessary condition.
+        assert_eq!(req("tok", r"tok_(?:[a-z]+)tok").as_deref(), Some("tok_"));
+        let rule = Rule::new(
+            RuleSpec {
+                id: "t".into(),
+                keywords: vec!["service_account".into()],
+                regex: Some(gcp.into()),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap();
+        let all: Vec<&[u8]> = rule.required_literals().iter().map(|l| &l[..]).collect();
+        assert_eq!(all, vec![&b"\"private_key\""[..], b"\"type\"", b":", b"x"]);
     }
 
     #[test]

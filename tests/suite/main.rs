@@ -33,6 +33,7 @@ mod public_keys;
 mod redaction;
 mod reports;
 mod rules;
+mod shapes;
 mod staged;
 mod suppress;
 mod wheel;
