@@ -116,7 +116,13 @@ impl Ctx<'_> {
     /// Scans `text` as the content of `path`. With `as_text`, NUL bytes do not make it
     /// binary.
     fn scan(&self, path: &str, text: &[u8], as_text: bool) -> Result<Vec<Finding>> {
-        let mut scanner = Scanner::new(&self.loaded.rules, &self.loaded.suppressor);
+        let scanner = Scanner::new(&self.loaded.rules, &self.loaded.suppressor);
+        // Content scans leave paths to `path_rules` (the one scan with empty text).
+        let mut scanner = if text.is_empty() {
+            scanner
+        } else {
+            scanner.content_only()
+        };
         // Whatever an agent writes, sends or reads into its context is text to the model: a
         // NUL byte must not make it "binary" and unscanned (the git hook skips binaries).
         let text: std::borrow::Cow<'_, [u8]> = if as_text && memchr::memchr(0, text).is_some() {

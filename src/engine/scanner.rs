@@ -108,6 +108,8 @@ pub struct Scanner<'a> {
     display_path: String,
     /// Only rules of unmistakable shape run (a binary's printable runs).
     only_unmistakable: bool,
+    /// Whether path-only rules run (not when a caller asks about content alone).
+    path_rules: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -125,7 +127,16 @@ impl<'a> Scanner<'a> {
             findings: Vec::new(),
             display_path: String::new(),
             only_unmistakable: false,
+            path_rules: true,
         }
+    }
+
+    /// Runs content rules only: a caller that asks whether a text (an agent's command, a
+    /// write's content) holds a secret, and checks paths separately, does not pay for
+    /// compiling every path rule.
+    pub fn content_only(mut self) -> Self {
+        self.path_rules = false;
+        self
     }
 
     /// Everything found so far, suppressed findings included (marked as such).
@@ -286,6 +297,9 @@ impl<'a> Scanner<'a> {
     }
 
     fn path_rules(&mut self, file: &Unit<'_>) -> Result<()> {
+        if !self.path_rules {
+            return Ok(());
+        }
         for &index in self.rules.path_only() {
             if self.rules.rule(index).path_matches(file.path)? {
                 self.scratch.candidates.push(Candidate {

@@ -462,9 +462,10 @@ impl State {
             }
             let id = rule.id().to_string();
             if let Some(allow) = &rule.spec.allow {
-                // Built-in allowlists are validated by the test suite; a failure here would
-                // be a broken build, and is skipped rather than turned into a panic.
-                if let Ok(list) = Allowlist::from_spec(allow) {
+                // Built-in allowlists are validated by the test suite and compiled on first
+                // use (see `Allowlist::deferred`).
+                {
+                    let list = Allowlist::deferred(allow);
                     state.allowlists.push((
                         AllowInfo {
                             origin: BUILTIN_ORIGIN.into(),

@@ -51,6 +51,16 @@ pub struct Allowlist {
     pub target: AllowTarget,
     /// Lower-cased substrings of the secret.
     pub stopwords: Vec<String>,
+    /// A built-in rule's allowlist, compiled the first time a finding of that rule needs
+    /// it (most runs never do: start-up must not pay for every rule's allowlist).
+    deferred: Option<Deferred>,
+}
+
+/// An allowlist spec and, once needed, its compiled form.
+#[derive(Clone, Debug)]
+struct Deferred {
+    spec: AllowSpec,
+    compiled: std::sync::OnceLock<Option<Box<Allowlist>>>,
 }
 
 /// Why an allowlist could not be compiled: the field, the entry's index in it, and what is
@@ -66,6 +76,18 @@ pub struct AllowError {
 }
 
 impl Allowlist {
+    /// A built-in rule's allowlist, compiled on first use. Built-in allowlists are checked
+    /// by the test suite; one that still failed to compile would allow nothing.
+    pub fn deferred(spec: &AllowSpec) -> Allowlist {
+        Allowlist {
+            deferred: Some(Deferred {
+                spec: spec.clone(),
+                compiled: std::sync::OnceLock::new(),
+            }),
+            ..Default::default()
+        }
+    }
+
     /// Compiles an allowlist as written in a config file. Paths are gitignore-style globs
     /// (see [`gitignore_globs`]); regexes use the rule regex syntax; `target` is `secret`
     /// (the default) or `line`.
@@ -131,11 +153,19 @@ impl Allowlist {
             regexes,
             target,
             stopwords,
+            deferred: None,
         })
     }
 
     /// Returns true if and only if the allowlist covers this finding.
     pub fn allows(&self, ctx: &LineContext<'_>) -> bool {
+        if let Some(deferred) = &self.deferred {
+            return deferred
+                .compiled
+                .get_or_init(|| Allowlist::from_spec(&deferred.spec).ok().map(Box::new))
+                .as_ref()
+                .is_some_and(|list| list.allows(ctx));
+        }
         if let Some(paths) = &self.paths {
             if paths.is_match(ctx.path) {
                 return true;
