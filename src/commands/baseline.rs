@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::commands::console::{Console, Outcome};
-use crate::commands::scan::engine;
-use crate::engine::driver::{self, Stats, Threads};
+use crate::commands::scan::drive;
+use crate::engine::driver::Stats;
 use crate::error::{Error, Result};
 use crate::input::Origin;
 use crate::policy::baseline::{Baseline, FILE_NAME};
@@ -93,28 +93,14 @@ pub fn write(opts: &BaselineOptions) -> Result<Written> {
     let (source, jobs, reader) = staged::head_listing(repo, Origin::Tree)?.ok_or_else(|| {
         Error::Usage("HEAD has no commit yet: there is nothing to baseline".into())
     })?;
-    let head = driver::run(
-        engine(&loaded),
-        &source,
-        &jobs,
-        reader,
-        Threads::Adaptive,
-        None,
-    )?;
+    let head = drive(&loaded, &source, &jobs, reader)?;
     let mut findings = head.findings;
     let mut commits = 0;
     if opts.history {
         let repo = commits::open_git_dir(&git_dir)?;
         let (source, jobs, reader) =
             CommitSource::new(repo, history, Vec::new(), Merges::FirstParent);
-        let scan = driver::run(
-            engine(&loaded),
-            &source,
-            &jobs,
-            reader,
-            Threads::Adaptive,
-            None,
-        )?;
+        let scan = drive(&loaded, &source, &jobs, reader)?;
         commits = scan.stats.commits;
         findings.extend(scan.findings);
     }

@@ -111,14 +111,7 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
                     }
                     let loaded = config::load(Some(&listing.workdir), &opts.config)?;
                     let reader = listing.source.reader()?;
-                    let scan = driver::run(
-                        engine(&loaded),
-                        &listing.source,
-                        &listing.jobs,
-                        reader,
-                        Threads::Adaptive,
-                        None,
-                    )?;
+                    let scan = drive(&loaded, &listing.source, &listing.jobs, reader)?;
                     let mut summary = summary(ScanMode::Staged, &scan, &loaded, started);
                     summary.first_commit = listing.first_commit;
                     summary.scanned_paths = scan.scanned_paths;
@@ -132,14 +125,7 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
                 StagedShape::Changes | StagedShape::Resolution => ScanMode::Staged,
             };
             let first_commit = listing.first_commit;
-            let scan = driver::run(
-                engine(&loaded),
-                &listing.source,
-                &listing.jobs,
-                listing.reader,
-                Threads::Adaptive,
-                None,
-            )?;
+            let scan = drive(&loaded, &listing.source, &listing.jobs, listing.reader)?;
             (mode, scan, loaded, first_commit)
         }
         What::Range { repo, specs } => {
@@ -153,14 +139,7 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
                 Merges::Skip
             };
             let (source, jobs, reader) = CommitSource::new(repo, ids, tags, merges);
-            let scan = driver::run(
-                engine(&loaded),
-                &source,
-                &jobs,
-                reader,
-                Threads::Adaptive,
-                None,
-            )?;
+            let scan = drive(&loaded, &source, &jobs, reader)?;
             (ScanMode::Range, scan, loaded, false)
         }
         What::PrePush(updates) => {
@@ -169,14 +148,7 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
             let ids = push::commits_to_push(&repo, updates)?;
             let tags = push::tags_to_push(&repo, updates);
             let (source, jobs, reader) = CommitSource::new(repo, ids, tags, Merges::Resolution);
-            let scan = driver::run(
-                engine(&loaded),
-                &source,
-                &jobs,
-                reader,
-                Threads::Adaptive,
-                None,
-            )?;
+            let scan = drive(&loaded, &source, &jobs, reader)?;
             (ScanMode::PrePush, scan, loaded, false)
         }
         What::NewCommits(changes) => {
@@ -208,14 +180,7 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
                 // message, which `--no-verify` would have let past commit-msg, still counts.
                 jobs = vec![commits::CommitJob::Message(0)];
             }
-            let scan = driver::run(
-                engine(&loaded),
-                &source,
-                &jobs,
-                reader,
-                Threads::Adaptive,
-                None,
-            )?;
+            let scan = drive(&loaded, &source, &jobs, reader)?;
             (ScanMode::NewCommits, scan, loaded, false)
         }
         What::AllHistory => {
@@ -250,14 +215,7 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
             let loaded = config::load(root.as_deref(), &opts.config)?;
             let jobs = disk::list(paths)?;
             let reader = DiskReader { max_size };
-            let mut scan = driver::run(
-                engine(&loaded),
-                &reader,
-                &jobs,
-                reader,
-                Threads::Adaptive,
-                None,
-            )?;
+            let mut scan = drive(&loaded, &reader, &jobs, reader)?;
             if let Some(root) = &root {
                 relative_to_root(&mut scan, root);
             }
@@ -391,6 +349,24 @@ fn named_paths(workdir: &Path, cwd: &Path, paths: &[PathBuf]) -> Vec<String> {
             Some(rel.to_string_lossy().replace('\\', "/"))
         })
         .collect()
+}
+
+/// Runs `jobs` through the one driver with `loaded`'s rules and policy, on as many cores as
+/// the work deserves.
+pub(crate) fn drive<S: crate::input::Source>(
+    loaded: &Loaded,
+    source: &S,
+    jobs: &[<S::Reader as crate::input::Reader>::Job],
+    reader: S::Reader,
+) -> Result<Scan> {
+    driver::run(
+        engine(loaded),
+        source,
+        jobs,
+        reader,
+        Threads::Adaptive,
+        None,
+    )
 }
 
 /// The engine a loaded configuration defines.

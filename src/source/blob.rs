@@ -379,17 +379,7 @@ pub fn read_entry(
     if hunks.is_empty() && (!entry.added || !sides.is_empty()) {
         return Ok(());
     }
-    let content = match new {
-        Prepared::Recovered(_, from) => Content::Decoded {
-            bytes: text,
-            hunks: &hunks,
-            from,
-        },
-        _ => Content::Text {
-            bytes: text,
-            hunks: &hunks,
-        },
-    };
+    let content = new.content(&hunks);
     sink.unit(Unit {
         path,
         content,

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use crate::input::Encoding;
+use crate::input::{Content, Encoding, Hunk, SkipReason};
 
 /// How many leading bytes decide (as git's binary check looks at 8000).
 const SNIFF_LEN: usize = 8000;
@@ -35,6 +35,25 @@ impl Prepared<'_> {
             Prepared::Recovered(v, _) => v,
             Prepared::Binary => &[],
         }
+    }
+
+    /// What a unit hands over for `hunks` of these bytes: text, recovered text with how it
+    /// was recovered, or a binary's path only.
+    pub fn content<'s>(&'s self, hunks: &'s [Hunk]) -> Content<'s> {
+        match self {
+            Prepared::Text(bytes) => Content::Text { bytes, hunks },
+            Prepared::Recovered(bytes, from) => Content::Decoded {
+                bytes,
+                hunks,
+                from: *from,
+            },
+            Prepared::Binary => Content::Skipped(SkipReason::Binary),
+        }
+    }
+
+    /// The whole of these bytes as added lines (files on disk, history blobs, texts).
+    pub fn whole(&self) -> Vec<Hunk> {
+        Hunk::whole(self.bytes()).into_iter().collect()
     }
 }
 

@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::input::{Content, Hunk, Origin, Reader, Sink, SkipReason, Source, Unit};
-use crate::source::decode::{prepare, Prepared};
+use crate::input::{Content, Origin, Reader, Sink, SkipReason, Source, Unit};
+use crate::source::decode::prepare;
 
 /// The default `--max-file-size`: 10 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -150,20 +150,8 @@ impl Reader for DiskReader {
         }
         let content = std::fs::read(path).map_err(Error::io(path))?;
         let prepared = prepare(&content);
-        let text = prepared.bytes();
-        let hunks: Vec<Hunk> = Hunk::whole(text).into_iter().collect();
-        sink.unit(unit(match prepared {
-            Prepared::Binary => Content::Skipped(SkipReason::Binary),
-            Prepared::Recovered(_, from) => Content::Decoded {
-                bytes: text,
-                hunks: &hunks,
-                from,
-            },
-            Prepared::Text(_) => Content::Text {
-                bytes: text,
-                hunks: &hunks,
-            },
-        }))
+        let hunks = prepared.whole();
+        sink.unit(unit(prepared.content(&hunks)))
     }
 }
 

@@ -299,17 +299,7 @@ impl Reader for CliReader {
         if hunks.is_empty() && !entry.added {
             return Ok(());
         }
-        let content = match new {
-            Prepared::Recovered(_, from) => Content::Decoded {
-                bytes: text,
-                hunks: &hunks,
-                from,
-            },
-            _ => Content::Text {
-                bytes: text,
-                hunks: &hunks,
-            },
-        };
+        let content = new.content(&hunks);
         sink.unit(Unit {
             path,
             content,

@@ -19,10 +19,10 @@ use git2::{ObjectType, Oid, Repository, Sort};
 
 use crate::error::{Error, Result};
 use crate::input::{
-    CommitInfo, Content, Hunk, Origin, PassedOver, Reader, Sink, SkipReason, Source, Unit,
+    CommitInfo, Content, Origin, PassedOver, Reader, Sink, SkipReason, Source, Unit,
 };
 use crate::source::commits::{commit_info, open_git_dir, refs_matching};
-use crate::source::decode::{prepare, Prepared};
+use crate::source::decode::prepare;
 
 /// A blob to read, found at `path` first in commit number `commit`.
 pub struct BlobJob {
@@ -173,20 +173,8 @@ impl Reader for HistoryReader {
             }));
         }
         let prepared = prepare(content);
-        let text = prepared.bytes();
-        let hunks: Vec<Hunk> = Hunk::whole(text).into_iter().collect();
-        let content = match prepared {
-            Prepared::Binary => return sink.unit(skipped(SkipReason::Binary)),
-            Prepared::Recovered(_, from) => Content::Decoded {
-                bytes: text,
-                hunks: &hunks,
-                from,
-            },
-            Prepared::Text(_) => Content::Text {
-                bytes: text,
-                hunks: &hunks,
-            },
-        };
+        let hunks = prepared.whole();
+        let content = prepared.content(&hunks);
         sink.unit(Unit {
             path,
             content,

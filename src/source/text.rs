@@ -6,8 +6,8 @@
 use std::io::Read;
 
 use crate::error::{Error, Result};
-use crate::input::{Content, Hunk, Origin, Reader, Sink, SkipReason, Source, Unit};
-use crate::source::decode::{prepare, Prepared};
+use crate::input::{Origin, Reader, Sink, Source, Unit};
+use crate::source::decode::prepare;
 
 /// The name findings from standard input carry.
 pub const STDIN_NAME: &str = "<stdin>";
@@ -32,20 +32,8 @@ impl Reader for TextReader {
     fn read(&mut self, job: &Text, sink: &mut dyn Sink) -> Result<()> {
         let path = job.name.as_bytes();
         let prepared = prepare(&job.bytes);
-        let text = prepared.bytes();
-        let hunks: Vec<Hunk> = Hunk::whole(text).into_iter().collect();
-        let content = match prepared {
-            Prepared::Binary => Content::Skipped(SkipReason::Binary),
-            Prepared::Recovered(_, from) => Content::Decoded {
-                bytes: text,
-                hunks: &hunks,
-                from,
-            },
-            Prepared::Text(_) => Content::Text {
-                bytes: text,
-                hunks: &hunks,
-            },
-        };
+        let hunks = prepared.whole();
+        let content = prepared.content(&hunks);
         sink.unit(Unit {
             path,
             content,
