@@ -359,13 +359,16 @@ impl Reader for CommitReader {
     }
 
     fn commit_info(&mut self, n: u32) -> Result<Option<CommitInfo>> {
-        let id = self.commits[n as usize];
-        let commit = self
-            .repo
-            .find_commit(id)
-            .map_err(Error::git(format!("reading commit {id}")))?;
-        Ok(Some(commit_info(&commit)))
+        describe_commit(&self.repo, self.commits[n as usize]).map(Some)
     }
+}
+
+/// The author and date of commit `id` of `repo`, for findings.
+pub fn describe_commit(repo: &Repository, id: Oid) -> Result<CommitInfo> {
+    let commit = repo
+        .find_commit(id)
+        .map_err(Error::git(format!("reading commit {id}")))?;
+    Ok(commit_info(&commit))
 }
 
 /// The commits of a range; helper threads open the repository at its git directory.

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::input::{
     CommitInfo, Content, Origin, PassedOver, Reader, Sink, SkipReason, Source, Unit,
 };
-use crate::source::commits::{commit_info, open_git_dir, refs_matching};
+use crate::source::commits::{describe_commit, open_git_dir, refs_matching};
 use crate::source::decode::prepare;
 
 /// A blob to read, found at `path` first in commit number `commit`.
@@ -183,12 +183,7 @@ impl Reader for HistoryReader {
     }
 
     fn commit_info(&mut self, n: u32) -> Result<Option<CommitInfo>> {
-        let id = self.commits[n as usize];
-        let commit = self
-            .repo
-            .find_commit(id)
-            .map_err(Error::git(format!("reading commit {id}")))?;
-        Ok(Some(commit_info(&commit)))
+        describe_commit(&self.repo, self.commits[n as usize]).map(Some)
     }
 }
 
