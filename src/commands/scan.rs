@@ -94,40 +94,7 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
     let started = Instant::now();
     let max_size = opts.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let (mode, scan, loaded, first_commit) = match what {
-        What::Staged => {
-            let listing = match staged::list(opts.merge_scan, &opts.paths) {
-                Ok(listing) => listing,
-                // SHA-256 repositories, split and sparse indexes: libgit2 cannot read them,
-                // git can.
-                Err(e) if gitcli::is_unsupported_layout(&e) => {
-                    let cwd =
-                        std::env::current_dir().map_err(Error::io("the current directory"))?;
-                    let mut listing = gitcli::list(&cwd)?;
-                    if !opts.paths.is_empty() {
-                        let named = named_paths(&listing.workdir, &cwd, &opts.paths);
-                        listing
-                            .jobs
-                            .retain(|e| named.iter().any(|n| n.as_bytes() == e.path()));
-                    }
-                    let loaded = config::load(Some(&listing.workdir), &opts.config)?;
-                    let reader = listing.source.reader()?;
-                    let scan = drive(&loaded, &listing.source, &listing.jobs, reader)?;
-                    let mut summary = summary(ScanMode::Staged, &scan, &loaded, started);
-                    summary.first_commit = listing.first_commit;
-                    summary.scanned_paths = scan.scanned_paths;
-                    return Ok(finish(scan.findings, summary, opts));
-                }
-                Err(e) => return Err(e),
-            };
-            let loaded = config::load(listing.workdir(), &opts.config)?;
-            let mode = match listing.shape {
-                StagedShape::WholeFiles => ScanMode::StagedFiles,
-                StagedShape::Changes | StagedShape::Resolution => ScanMode::Staged,
-            };
-            let first_commit = listing.first_commit;
-            let scan = drive(&loaded, &listing.source, &listing.jobs, listing.reader)?;
-            (mode, scan, loaded, first_commit)
-        }
+        What::Staged => staged_scan(opts)?,
         What::Range { repo, specs } => {
             let repo = open_repository_at(repo)?;
             let loaded = config::load(repo.workdir(), &opts.config)?;
@@ -334,6 +301,40 @@ pub fn program_override() -> Option<String> {
     match on_path.map(|p| std::fs::canonicalize(&p).unwrap_or(p)) {
         Some(found) if found == exe && name == "tierzero" => None,
         _ => Some(crate::util::shell_quote(&exe.to_string_lossy())),
+    }
+}
+
+/// The staged change through the one driver: read by our own index reader or libgit2, or —
+/// for SHA-256 repositories and split or sparse indexes, which libgit2 cannot read —
+/// through git's command line. Returns the mode, the scan, the configuration and whether
+/// this is the repository's first commit.
+fn staged_scan(opts: &ScanOptions) -> Result<(ScanMode, Scan, Loaded, bool)> {
+    match staged::list(opts.merge_scan, &opts.paths) {
+        Ok(listing) => {
+            let loaded = config::load(listing.workdir(), &opts.config)?;
+            let mode = match listing.shape {
+                StagedShape::WholeFiles => ScanMode::StagedFiles,
+                StagedShape::Changes | StagedShape::Resolution => ScanMode::Staged,
+            };
+            let first_commit = listing.first_commit;
+            let scan = drive(&loaded, &listing.source, &listing.jobs, listing.reader)?;
+            Ok((mode, scan, loaded, first_commit))
+        }
+        Err(e) if gitcli::is_unsupported_layout(&e) => {
+            let cwd = std::env::current_dir().map_err(Error::io("the current directory"))?;
+            let mut listing = gitcli::list(&cwd)?;
+            if !opts.paths.is_empty() {
+                let named = named_paths(&listing.workdir, &cwd, &opts.paths);
+                listing
+                    .jobs
+                    .retain(|e| named.iter().any(|n| n.as_bytes() == e.path()));
+            }
+            let loaded = config::load(Some(&listing.workdir), &opts.config)?;
+            let reader = listing.source.reader()?;
+            let scan = drive(&loaded, &listing.source, &listing.jobs, reader)?;
+            Ok((ScanMode::Staged, scan, loaded, listing.first_commit))
+        }
+        Err(e) => Err(e),
     }
 }
 

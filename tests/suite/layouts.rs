@@ -17,6 +17,8 @@ fn check(repo: &Repo<'_>, what: &str) {
     let (ok, out) = repo.commit(&[]);
     assert!(!ok, "{what}: the key went in:\n{out}");
     assert!(out.contains("leak.py:1:"), "{what}: {out}");
+    // The same report as in any other layout, `tierzero fix` hint included.
+    assert!(out.contains("tierzero fix"), "{what}: {out}");
     assert!(
         !out.contains(&openai_key()),
         "{what}: the report printed the key"
