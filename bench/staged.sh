@@ -7,6 +7,7 @@
 # usage: bench/staged.sh [WORKDIR]     (default: a fresh temp dir)
 #        BEFORE=/path/to/older/tierzero bench/staged.sh   also times that binary in the same
 #        runs (a before/after pair measured side by side: the machine is shared and noisy)
+#        ONLY="typical medium" bench/staged.sh   runs only the named changes
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -64,6 +65,7 @@ results="$work/results.md"
 : > "$results"
 printf '| change | added bytes | tierzero scan (mean ± σ) | git diff --cached -U0 | ratio | tierzero peak RSS | git peak RSS |\n|---|---|---|---|---|---|---|\n' >> "$results"
 for spec in "typical 15 20 5 40" "medium 250 60 50 100" "large 0 0 50 60000"; do
+  case " ${ONLY:-typical medium large} " in *" ${spec%% *} "*) ;; *) continue ;; esac
   read -r name repo bytes < <(scenario $spec)
   json="$work/$name.json"
   before=()
