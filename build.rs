@@ -9,6 +9,55 @@ use std::path::PathBuf;
 #[allow(dead_code)]
 mod spec;
 
+#[path = "src/rules/hir_code.rs"]
+mod hir_code;
+
+/// A Rust byte-string literal holding `bytes`.
+fn byte_lit(bytes: &[u8]) -> String {
+    let mut out = String::from("b\"");
+    for &b in bytes {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => out.push(b as char),
+            _ => write!(out, "\\x{b:02x}").expect("writing to a String cannot fail"),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Every pattern of the default rules (regex, context, path), parsed exactly as
+/// `rules::compile_rule_regex` parses it, encoded by `hir_code`, sorted by pattern for a
+/// binary search. A pattern that does not parse is left out: the run then reports the
+/// parse error as it would for a config file's rule.
+fn parsed_patterns(rules: &[spec::RuleSpec]) -> String {
+    let mut patterns: Vec<&str> = rules
+        .iter()
+        .flat_map(|r| [&r.regex, &r.context, &r.path])
+        .filter_map(|p| p.as_deref())
+        .collect();
+    patterns.sort_unstable();
+    patterns.dedup();
+    let mut out = String::from(
+        "/// `(pattern, encoded HIR)` for every default rule pattern, sorted by pattern.\n\
+         pub(crate) static PARSED: &[(&str, &[u8])] = &[\n",
+    );
+    for pattern in patterns {
+        let parsed = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(pattern);
+        if let Ok(hir) = parsed {
+            let mut code = Vec::new();
+            hir_code::encode(&hir, &mut code);
+            writeln!(out, "    ({pattern:?}, {}),", byte_lit(&code))
+                .expect("writing to a String cannot fail");
+        }
+    }
+    out.push_str("];\n");
+    out
+}
+
 fn lit(s: &str) -> String {
     // `{:?}` on a str yields a valid Rust string literal (quotes, escapes included).
     format!("Cow::Borrowed({s:?})")
@@ -29,6 +78,7 @@ fn list(items: &[spec::Text]) -> String {
 fn main() {
     println!("cargo:rerun-if-changed=rules.toml");
     println!("cargo:rerun-if-changed=src/rules/spec.rs");
+    println!("cargo:rerun-if-changed=src/rules/hir_code.rs");
     let text = std::fs::read_to_string("rules.toml").expect("rules.toml must be readable");
     let mut file: spec::RuleFile = match toml::from_str(&text) {
         Ok(file) => file,
@@ -103,6 +153,7 @@ fn main() {
         lines.join(", ")
     )
     .expect("writing to a String cannot fail");
+    out.push_str(&parsed_patterns(&file.rules));
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("builtin_rules.rs");
     std::fs::write(dest, out).expect("OUT_DIR must be writable");

@@ -14,6 +14,7 @@ pub mod randomness;
 pub mod spec;
 
 mod builtin;
+mod hir_code;
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -51,24 +52,35 @@ pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A rule's own regex: what [`compile_regex`] builds, the same engine and semantics, but
-/// without the literal prefilter. Building the prefilter (literal extraction, an
-/// Aho-Corasick automaton, reverse-suffix and reverse-inner analysis) was most of the cost
-/// of compiling a rule on a typical commit, and the regex only ever runs on lines (or
-/// windows) the keyword prefilter already picked, where it saves little. Errors are
-/// worded as `compile_regex` words them.
+/// A rule's own regex (and its `context` and `path` regexes): what [`compile_regex`]
+/// builds, the same engine and semantics, but without the literal prefilter, and from the
+/// parse `build.rs` made when the pattern is one of the default rules'. Building the
+/// prefilter (literal extraction, an Aho-Corasick automaton, reverse-suffix and
+/// reverse-inner analysis) and parsing were most of the cost of compiling a rule on a
+/// typical commit, and the regex only ever runs on lines (or windows) the keyword prefilter
+/// already picked, where a prefilter saves little. Errors are worded as `compile_regex`
+/// words them.
 fn compile_rule_regex(pattern: &str) -> Result<regex_automata::meta::Regex, String> {
     use regex_automata::{meta, util::syntax};
-    meta::Regex::builder()
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .configure(
-            meta::Config::new()
-                .utf8_empty(false)
-                .auto_prefilter(false)
-                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                .hybrid_cache_capacity(REGEX_SIZE_LIMIT)
-                .dfa_size_limit(Some(REGEX_SIZE_LIMIT)),
-        )
+    let builder = || {
+        let mut b = meta::Regex::builder();
+        b.syntax(syntax::Config::new().unicode(false).utf8(false))
+            .configure(
+                meta::Config::new()
+                    .utf8_empty(false)
+                    .auto_prefilter(false)
+                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                    .hybrid_cache_capacity(REGEX_SIZE_LIMIT)
+                    .dfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+            );
+        b
+    };
+    if let Some(hir) = builtin::parsed(pattern) {
+        if let Ok(re) = builder().build_from_hir(&hir) {
+            return Ok(re);
+        }
+    }
+    builder()
         .build(pattern)
         .map_err(|e| match compile_regex(pattern) {
             Err(message) => message,
@@ -85,8 +97,8 @@ pub struct Rule {
     pub origin: String,
     checks: Vec<Check>,
     regex: OnceLock<Result<regex_automata::meta::Regex, String>>,
-    context: OnceLock<Result<Regex, String>>,
-    path: OnceLock<Result<Regex, String>>,
+    context: OnceLock<Result<regex_automata::meta::Regex, String>>,
+    path: OnceLock<Result<regex_automata::meta::Regex, String>>,
     required: OnceLock<Vec<Box<[u8]>>>,
 }
 
@@ -166,14 +178,14 @@ impl Rule {
 
     fn lazy<'a>(
         &self,
-        cell: &'a OnceLock<Result<Regex, String>>,
+        cell: &'a OnceLock<Result<regex_automata::meta::Regex, String>>,
         what: &str,
         pattern: Option<&str>,
-    ) -> Result<Option<&'a Regex>> {
+    ) -> Result<Option<&'a regex_automata::meta::Regex>> {
         let Some(pattern) = pattern else {
             return Ok(None);
         };
-        match cell.get_or_init(|| compile_regex(pattern)) {
+        match cell.get_or_init(|| compile_rule_regex(pattern)) {
             Ok(re) => Ok(Some(re)),
             Err(e) => Err(Error::Rule {
                 origin: self.origin.clone(),
