@@ -12,6 +12,32 @@ mod spec;
 #[path = "src/rules/hir_code.rs"]
 mod hir_code;
 
+#[path = "src/rules/keyword_dfa.rs"]
+mod keyword_dfa;
+
+/// The default rules' keywords as `rules::prefilter` numbers them (content rules in file
+/// order, folded to lower case, first occurrence kept), and their automaton's tables.
+fn keyword_tables(rules: &[spec::RuleSpec]) -> String {
+    let mut keywords: Vec<String> = Vec::new();
+    for r in rules.iter().filter(|r| r.regex.is_some()) {
+        for k in &r.keywords {
+            let folded = k.to_ascii_lowercase();
+            if !keywords.contains(&folded) {
+                keywords.push(folded);
+            }
+        }
+    }
+    let dfa = keyword_dfa::KeywordDfa::build(&keywords)
+        .expect("the default keywords' automaton fits its state ids");
+    format!(
+        "/// The default rules' distinct keywords, numbered as their automaton numbers them.\n\
+         pub(crate) static KEYWORDS: &[&str] = &{keywords:?};\n\
+         /// The automaton over [`KEYWORDS`], built by build.rs.\n\
+         pub(crate) static KEYWORD_DFA: KeywordDfa = {};\n",
+        dfa.write_tables()
+    )
+}
+
 /// A Rust byte-string literal holding `bytes`.
 fn byte_lit(bytes: &[u8]) -> String {
     let mut out = String::from("b\"");
@@ -58,6 +84,51 @@ fn parsed_patterns(rules: &[spec::RuleSpec]) -> String {
     out
 }
 
+/// For each default `path` pattern, literals of which every match contains one (its
+/// suffixes, as regex-syntax's literal extractor finds them), sorted by pattern: a path
+/// with none of them cannot match, and the rule's regex need not even be compiled. A
+/// pattern without such a finite set is left out.
+fn path_literals(rules: &[spec::RuleSpec]) -> String {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let mut patterns: Vec<&str> = rules.iter().filter_map(|r| r.path.as_deref()).collect();
+    patterns.sort_unstable();
+    patterns.dedup();
+    let mut out = String::from(
+        "/// `(path pattern, literals every match contains one of)`, sorted by pattern.\n\
+         pub(crate) static PATH_LITERALS: &[(&str, &[&[u8]])] = &[\n",
+    );
+    for pattern in patterns {
+        let Ok(hir) = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(pattern)
+        else {
+            continue;
+        };
+        // One literal every match contains beats a set of suffixes (`\.tfstate` beats the
+        // ten digits a `\.[0-9]+` suffix may end with).
+        let required = hir_code::required_literals(&hir);
+        let items: Vec<String> = match required.iter().max_by_key(|l| l.len()) {
+            Some(longest) if longest.len() >= 4 => vec![byte_lit(longest)],
+            _ => {
+                let seq = Extractor::new().kind(ExtractKind::Suffix).extract(&hir);
+                let Some(literals) = seq.literals() else {
+                    continue;
+                };
+                if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+                    continue;
+                }
+                literals.iter().map(|l| byte_lit(l.as_bytes())).collect()
+            }
+        };
+        writeln!(out, "    ({pattern:?}, &[{}]),", items.join(", "))
+            .expect("writing to a String cannot fail");
+    }
+    out.push_str("];\n");
+    out
+}
+
 fn lit(s: &str) -> String {
     // `{:?}` on a str yields a valid Rust string literal (quotes, escapes included).
     format!("Cow::Borrowed({s:?})")
@@ -79,6 +150,7 @@ fn main() {
     println!("cargo:rerun-if-changed=rules.toml");
     println!("cargo:rerun-if-changed=src/rules/spec.rs");
     println!("cargo:rerun-if-changed=src/rules/hir_code.rs");
+    println!("cargo:rerun-if-changed=src/rules/keyword_dfa.rs");
     let text = std::fs::read_to_string("rules.toml").expect("rules.toml must be readable");
     let mut file: spec::RuleFile = match toml::from_str(&text) {
         Ok(file) => file,
@@ -154,6 +226,8 @@ fn main() {
     )
     .expect("writing to a String cannot fail");
     out.push_str(&parsed_patterns(&file.rules));
+    out.push_str(&keyword_tables(&file.rules));
+    out.push_str(&path_literals(&file.rules));
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("builtin_rules.rs");
     std::fs::write(dest, out).expect("OUT_DIR must be writable");

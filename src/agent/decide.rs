@@ -448,9 +448,12 @@ pub fn decide(req: &Request) -> Result<Verdict> {
         root,
         cwd,
     };
-    // The keyword automaton is built on first use; build it on a second core while this
-    // one compiles the path rules the first check needs (each is about a millisecond, and
-    // an agent waits for every decision).
+    // The default keywords' automaton is stored in the binary. Any other set is built on
+    // first use: build it on a second core while this one compiles the path rules the first
+    // check needs (an agent waits for every decision).
+    if loaded.rules.prefilter().is_stored() {
+        return decide_checks(&ctx, req);
+    }
     std::thread::scope(|s| {
         let warm = s.spawn(|| {
             let _ = loaded.rules.prefilter().for_each_hit(b"x", |_, _| {});

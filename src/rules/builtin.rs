@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 #[allow(unused_imports)] // `AllowSpec` is used only when a built-in rule has an allowlist.
 use super::spec::{AllowSpec, RuleSpec};
+use super::keyword_dfa::KeywordDfa;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -15,6 +16,15 @@ pub const RULES_TOML: &str = include_str!("../../rules.toml");
 pub(crate) fn parsed(pattern: &str) -> Option<regex_syntax::hir::Hir> {
     let at = PARSED.binary_search_by(|(p, _)| (*p).cmp(pattern)).ok()?;
     super::hir_code::decode(PARSED[at].1)
+}
+
+/// Literals of which every match of the default path pattern `pattern` contains one, if
+/// `build.rs` found such a set.
+pub(crate) fn path_literals(pattern: &str) -> Option<&'static [&'static [u8]]> {
+    let at = PATH_LITERALS
+        .binary_search_by(|(p, _)| (*p).cmp(pattern))
+        .ok()?;
+    Some(PATH_LITERALS[at].1)
 }
 
 #[cfg(test)]
@@ -40,5 +50,49 @@ mod tests {
         }
         assert!(checked > 200, "{checked}");
         assert!(super::parsed("not a default pattern").is_none());
+    }
+
+    /// Every path that a default path rule matches contains one of the literals stored
+    /// for it, and most path rules have such literals (else their regexes compile on every
+    /// commit).
+    #[test]
+    fn path_literals_are_necessary() {
+        let specs = super::builtin_specs();
+        let paths = [
+            ".env", "app/.env.local", "prod.env", ".ssh/id_rsa", "k/release.JKS", "a.p12",
+            "infra/terraform.tfstate", "terraform.tfstate.1.backup", ".git-credentials",
+            "_netrc", "home/.netrc", "credentials.json", ".aws/credentials", ".npmrc",
+            ".pypirc", "client_secret_1-a.apps.googleusercontent.com.json",
+        ];
+        let mut gated = 0;
+        let mut matched = 0;
+        for spec in &specs {
+            let Some(pattern) = spec.path.as_deref() else {
+                continue;
+            };
+            let re = regex::bytes::RegexBuilder::new(pattern)
+                .unicode(false)
+                .build()
+                .unwrap();
+            let Some(literals) = super::path_literals(pattern) else {
+                continue;
+            };
+            gated += 1;
+            for path in paths {
+                if re.is_match(path.as_bytes()) {
+                    matched += 1;
+                    assert!(
+                        literals
+                            .iter()
+                            .any(|l| memchr::memmem::find(path.as_bytes(), l).is_some()),
+                        "{} matches {path} without its literals",
+                        spec.id
+                    );
+                }
+            }
+        }
+        let total = specs.iter().filter(|s| s.path.is_some()).count();
+        assert!(gated * 4 >= total * 3, "{gated} of {total} path rules gated");
+        assert!(matched >= 12, "{matched}");
     }
 }

@@ -4,8 +4,9 @@
 //! Parsing and translating a pattern is most of what compiling it costs (for the 2 KB
 //! generic assignment rule, about three quarters: 1.7 ms of 2.2 ms), and a hook pays it on
 //! every commit for the rules whose keywords occur in ordinary code. Decoding is one linear
-//! walk that calls `Hir`'s own constructors. This module owns only the encoding: which
-//! patterns are encoded, and the fallback to parsing, live in `rules`. `build.rs` includes
+//! walk that calls `Hir`'s own constructors. This module owns the encoding and the one fact
+//! both sides read off a parse (the literals every match contains); which patterns are
+//! encoded, and the fallback to parsing, live in `rules`. `build.rs` includes
 //! this file with `#[path]`, so it depends on nothing but `regex_syntax`.
 
 use regex_syntax::hir::{
@@ -22,6 +23,25 @@ const REPETITION: u8 = 5;
 const CAPTURE: u8 = 6;
 const CONCAT: u8 = 7;
 const ALTERNATION: u8 = 8;
+
+/// The literals that every match of `hir` contains. Only literals that a match cannot
+/// avoid count: those in the top-level sequence, in groups, and in repetitions of at least
+/// one; case-insensitive parts are classes, not literals, so they never count.
+#[allow(dead_code)] // build.rs uses it, the library through `rules`.
+pub fn required_literals(hir: &Hir) -> Vec<Box<[u8]>> {
+    fn collect(hir: &Hir, out: &mut Vec<Box<[u8]>>) {
+        match hir.kind() {
+            HirKind::Literal(lit) => out.push(lit.0.clone()),
+            HirKind::Capture(cap) => collect(&cap.sub, out),
+            HirKind::Repetition(rep) if rep.min >= 1 => collect(&rep.sub, out),
+            HirKind::Concat(parts) => parts.iter().for_each(|p| collect(p, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    collect(hir, &mut out);
+    out
+}
 
 /// Appends the encoding of `hir` to `out`.
 #[allow(dead_code)] // Used by build.rs and the tests, not by the library itself.

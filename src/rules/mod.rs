@@ -15,6 +15,7 @@ pub mod spec;
 
 mod builtin;
 mod hir_code;
+mod keyword_dfa;
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -232,6 +233,17 @@ impl Rule {
 
     /// Returns true if and only if the rule's `path` regex (if any) matches `path`.
     pub fn path_matches(&self, path: &[u8]) -> Result<bool> {
+        // Most paths contain none of the literals a default path rule needs: then the
+        // answer is known without compiling the regex (about 0.3 ms a rule, on every
+        // commit).
+        if let Some(literals) = self.spec.path.as_deref().and_then(builtin::path_literals) {
+            if !literals
+                .iter()
+                .any(|l| memchr::memmem::find(path, l).is_some())
+            {
+                return Ok(false);
+            }
+        }
         Ok(
             match self.lazy(&self.path, "path", self.spec.path.as_deref())? {
                 Some(re) => re.is_match(path),
@@ -359,26 +371,16 @@ impl Rule {
 /// sequence, in groups, and in repetitions of at least one; case-insensitive parts are
 /// classes, not literals, so they never count. An unparsable pattern has none.
 fn required_literals(pattern: &str) -> Vec<Box<[u8]>> {
-    use regex_syntax::hir::{Hir, HirKind};
-    fn collect(hir: &Hir, out: &mut Vec<Box<[u8]>>) {
-        match hir.kind() {
-            HirKind::Literal(lit) => out.push(lit.0.clone()),
-            HirKind::Capture(cap) => collect(&cap.sub, out),
-            HirKind::Repetition(rep) if rep.min >= 1 => collect(&rep.sub, out),
-            HirKind::Concat(parts) => parts.iter().for_each(|p| collect(p, out)),
-            _ => {}
-        }
+    if let Some(hir) = builtin::parsed(pattern) {
+        return hir_code::required_literals(&hir);
     }
-    let mut out = Vec::new();
-    if let Ok(hir) = regex_syntax::ParserBuilder::new()
+    regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-    {
-        collect(&hir, &mut out);
-    }
-    out
+        .map(|hir| hir_code::required_literals(&hir))
+        .unwrap_or_default()
 }
 
 /// A base64 run at least this long is binary data (an image, a font, a model blob), not a
