@@ -84,8 +84,9 @@ fn parsed_patterns(rules: &[spec::RuleSpec]) -> String {
     out
 }
 
-/// For each default `path` pattern, literals of which every match contains one (its
-/// suffixes, as regex-syntax's literal extractor finds them), sorted by pattern: a path
+/// For each default `path` pattern, literals of which every match contains one, ignoring
+/// ASCII case (a literal the whole pattern needs, or else its suffixes as regex-syntax's
+/// literal extractor finds them), sorted by pattern: a path
 /// with none of them cannot match, and the rule's regex need not even be compiled. A
 /// pattern without such a finite set is left out.
 fn path_literals(rules: &[spec::RuleSpec]) -> String {
@@ -119,7 +120,15 @@ fn path_literals(rules: &[spec::RuleSpec]) -> String {
                 if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
                     continue;
                 }
-                literals.iter().map(|l| byte_lit(l.as_bytes())).collect()
+                // Compared ignoring ASCII case (a superset, so still necessary): a
+                // case-insensitive pattern's case variants fold into one literal.
+                let mut folded: Vec<Vec<u8>> = literals
+                    .iter()
+                    .map(|l| l.as_bytes().to_ascii_lowercase())
+                    .collect();
+                folded.sort_unstable();
+                folded.dedup();
+                folded.iter().map(|l| byte_lit(l)).collect()
             }
         };
         writeln!(out, "    ({pattern:?}, &[{}]),", items.join(", "))

@@ -68,7 +68,7 @@ impl KeywordDfa {
                     NONE => {
                         let new = outputs.len();
                         goto[s * stride + c] = u32::try_from(new).ok()?;
-                        goto.extend(std::iter::repeat_n(NONE, stride));
+                        goto.resize(goto.len() + stride, NONE);
                         outputs.push(Vec::new());
                         new
                     }
@@ -85,9 +85,9 @@ impl KeywordDfa {
         // edges, which makes the trie a DFA.
         let mut fail = vec![0u32; states];
         let mut queue = std::collections::VecDeque::new();
-        for c in 0..stride {
-            match goto[c] {
-                NONE => goto[c] = 0,
+        for edge in goto.iter_mut().take(stride) {
+            match *edge {
+                NONE => *edge = 0,
                 t => queue.push_back(t as usize),
             }
         }
@@ -113,7 +113,11 @@ impl KeywordDfa {
         let trans = goto
             .iter()
             .map(|&t| {
-                let flag = if outputs[t as usize].is_empty() { 0 } else { MATCH };
+                let flag = if outputs[t as usize].is_empty() {
+                    0
+                } else {
+                    MATCH
+                };
                 (t * next_class) | flag
             })
             .collect();

@@ -217,7 +217,10 @@ mod tests {
         let stored = Prefilter::new(pairs.iter().copied()).unwrap();
         assert!(stored.is_stored());
         let subset = Prefilter::new(pairs.iter().copied().filter(|(i, _)| i % 2 == 0)).unwrap();
-        assert!(subset.is_stored(), "disabled rules leave a subset of the keywords");
+        assert!(
+            subset.is_stored(),
+            "disabled rules leave a subset of the keywords"
+        );
         let built = Prefilter::new(
             pairs
                 .iter()
@@ -236,7 +239,9 @@ mod tests {
         assert_eq!(a, b);
         let mut odd = hits(&subset, text);
         odd.retain(|(_, rules)| !rules.is_empty());
-        assert!(odd.iter().all(|(_, rules)| rules.iter().all(|r| r % 2 == 0)));
+        assert!(odd
+            .iter()
+            .all(|(_, rules)| rules.iter().all(|r| r % 2 == 0)));
         assert!(!odd.is_empty() && odd.len() < a.len());
     }
 
