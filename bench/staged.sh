@@ -8,6 +8,8 @@
 #        BEFORE=/path/to/older/tierzero bench/staged.sh   also times that binary in the same
 #        runs (a before/after pair measured side by side: the machine is shared and noisy)
 #        ONLY="typical medium" bench/staged.sh   runs only the named changes
+# "findings" is the typical change plus one example key of 31 different rules in its files
+# (tierzero exits 1 there, as the hook refuses the commit).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -36,13 +38,16 @@ if [ ! -d "$base/.git" ]; then
   git -C "$base" commit -q -m base
 fi
 
-scenario() { # name, files-to-modify, lines-added-per-modified-file, new-files, lines-per-new-file
-  local name=$1 mod=$2 mod_lines=$3 new=$4 new_lines=$5 repo="$work/$1"
+scenario() { # name, files-to-modify, lines-added-per-modified-file, new-files, lines-per-new-file[, keys]
+  local name=$1 mod=$2 mod_lines=$3 new=$4 new_lines=$5 keys=${6:-0} repo="$work/$1"
   rm -rf "$repo"; cp -r "$base" "$repo"
   # The copy changed every file's stat data. Rebuild the index from HEAD (which primes the
   # cache-tree) and refresh its stat data, so that the index looks as it does in a real
   # working tree after a commit or checkout: only the directories a change touches are
   # invalidated when it is staged.
+  # Files copied in the second the index is written would be "racily clean" (git compares
+  # whole seconds) and `git add` would re-add them, invalidating their directories at random.
+  sleep 1
   git -C "$repo" read-tree HEAD
   git -C "$repo" update-index -q --refresh
   for i in $(seq 0 $((mod - 1))); do
@@ -55,6 +60,24 @@ scenario() { # name, files-to-modify, lines-added-per-modified-file, new-files, 
     mkdir -p "$repo/new"
     python3 "$here/gen.py" "$repo/new/file$i.py" "$new_lines" "$((200000 + i))"
   done
+  if [ "$keys" -gt 0 ]; then
+    # A commit with findings: the first example of $keys different default rules (taken
+    # from rules.toml, so no key is written here), appended round-robin to the changed files.
+    python3 - "$root/rules.toml" "$keys" "$repo" <<'PY'
+import subprocess, sys, tomllib
+rules = tomllib.load(open(sys.argv[1], "rb"))["rules"]
+want, repo = int(sys.argv[2]), sys.argv[3]
+picked = [r["examples"][0] for r in rules
+          if r.get("examples") and isinstance(r["examples"][0], str)
+          and "\n" not in r["examples"][0].strip() and not r.get("path")][::5][:want]
+changed = subprocess.run(["git", "-C", repo, "ls-files", "-m", "-o", "--exclude-standard", "--full-name"],
+                         capture_output=True, text=True, check=True).stdout.split()
+changed = [f"{repo}/{f}" for f in sorted(changed)]
+for i, example in enumerate(picked):
+    with open(changed[i % len(changed)], "a") as f:
+        f.write(example.strip() + "\n")
+PY
+  fi
   git -C "$repo" add -A
   local bytes
   bytes=$(git -C "$repo" diff --cached -U0 | grep '^+' | grep -v '^+++' | wc -c)
@@ -64,16 +87,16 @@ scenario() { # name, files-to-modify, lines-added-per-modified-file, new-files, 
 results="$work/results.md"
 : > "$results"
 printf '| change | added bytes | tierzero scan (mean ± σ) | git diff --cached -U0 | ratio | tierzero peak RSS | git peak RSS |\n|---|---|---|---|---|---|---|\n' >> "$results"
-for spec in "typical 15 20 5 40" "medium 250 60 50 100" "large 0 0 50 60000"; do
+for spec in "typical 15 20 5 40" "findings 15 20 5 40 31" "medium 250 60 50 100" "large 0 0 50 60000"; do
   case " ${ONLY:-typical medium large} " in *" ${spec%% *} "*) ;; *) continue ;; esac
   read -r name repo bytes < <(scenario $spec)
   json="$work/$name.json"
   before=()
   [ -n "${BEFORE:-}" ] && before=(-n before "$BEFORE scan --staged")
-  (cd "$repo" && hyperfine -N --warmup 3 --runs "$runs" --export-json "$json" \
+  (cd "$repo" && hyperfine -N -i --warmup 3 --runs "$runs" --export-json "$json" \
     -n tierzero "$bin scan --staged" "${before[@]}" \
     -n git "git diff --cached -U0 --no-color --no-ext-diff" >/dev/null)
-  rss_t=$(cd "$repo" && /usr/bin/time -f %M "$bin" scan --staged 2>&1 >/dev/null | tail -1)
+  rss_t=$(cd "$repo" && { /usr/bin/time -f %M "$bin" scan --staged 2>&1 >/dev/null || true; } | tail -1)
   rss_g=$(cd "$repo" && /usr/bin/time -f %M git diff --cached -U0 --no-color --no-ext-diff 2>&1 >/dev/null | tail -1)
   python3 - "$json" "$name" "$bytes" "$rss_t" "$rss_g" >> "$results" <<'PY'
 import json, sys

@@ -40,6 +40,13 @@ const REGEX_SIZE_LIMIT: usize = 16 * (1 << 20);
 /// At most this many required literals are kept per rule (see [`Rule::required_literals`]).
 pub const MAX_REQUIRED: usize = 4;
 
+/// A rule searches its first this many bytes with the quick build of its regex (see
+/// [`Engines`]). Past it, the lazy DFAs pay for themselves: both what the NFA simulations
+/// cost a byte and what the lazy DFAs cost to build grow with the NFA, and they break even
+/// around a kilobyte (the generic assignment rule: about 3,700 instructions a byte in the
+/// backtracker, 3.7 million to build the reverse NFA and lazy DFAs).
+const QUICK_BYTES: usize = 1024;
+
 /// A multiline rule sees at most this many bytes from its hit line onward.
 const MULTILINE_WINDOW: usize = 64 * 1024;
 
@@ -62,6 +69,25 @@ pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
 /// already picked, where a prefilter saves little. Errors are worded as `compile_regex`
 /// words them.
 fn compile_rule_regex(pattern: &str) -> Result<regex_automata::meta::Regex, String> {
+    build_rule_regex(pattern, Engines::Full)
+}
+
+/// Which engines a rule regex is built with. Both kinds find exactly the same matches and
+/// captures; they differ in what they cost to build and to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Engines {
+    /// The NFA simulations only (bounded backtracker, PikeVM): half the build cost (no
+    /// reverse NFA, no lazy DFA), and cheaper on a few lines than a lazy DFA that must
+    /// build a state for nearly every byte it sees for the first time.
+    Quick,
+    /// Adds the lazy DFAs (forward and reverse): fast on any volume once warm.
+    Full,
+}
+
+fn build_rule_regex(
+    pattern: &str,
+    engines: Engines,
+) -> Result<regex_automata::meta::Regex, String> {
     use regex_automata::{meta, util::syntax};
     let builder = || {
         let mut b = meta::Regex::builder();
@@ -70,6 +96,7 @@ fn compile_rule_regex(pattern: &str) -> Result<regex_automata::meta::Regex, Stri
                 meta::Config::new()
                     .utf8_empty(false)
                     .auto_prefilter(false)
+                    .hybrid(engines == Engines::Full)
                     .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
                     .hybrid_cache_capacity(REGEX_SIZE_LIMIT)
                     .dfa_size_limit(Some(REGEX_SIZE_LIMIT)),
@@ -98,6 +125,10 @@ pub struct Rule {
     pub origin: String,
     checks: Vec<Check>,
     regex: OnceLock<Result<regex_automata::meta::Regex, String>>,
+    /// The same regex without lazy DFAs, for the rule's first [`QUICK_BYTES`] of input.
+    quick: OnceLock<Result<regex_automata::meta::Regex, String>>,
+    /// Bytes this rule's regex has been asked to search so far.
+    searched: std::sync::atomic::AtomicUsize,
     context: OnceLock<Result<regex_automata::meta::Regex, String>>,
     path: OnceLock<Result<regex_automata::meta::Regex, String>>,
     required: OnceLock<Vec<Box<[u8]>>>,
@@ -156,6 +187,8 @@ impl Rule {
             origin,
             checks,
             regex: OnceLock::new(),
+            quick: OnceLock::new(),
+            searched: std::sync::atomic::AtomicUsize::new(0),
             context: OnceLock::new(),
             path: OnceLock::new(),
             required: OnceLock::new(),
@@ -186,7 +219,8 @@ impl Rule {
         let Some(pattern) = pattern else {
             return Ok(None);
         };
-        match cell.get_or_init(|| compile_rule_regex(pattern)) {
+        // `context` and `path` regexes are small and see one line or one path per call.
+        match cell.get_or_init(|| build_rule_regex(pattern, Engines::Quick)) {
             Ok(re) => Ok(Some(re)),
             Err(e) => Err(Error::Rule {
                 origin: self.origin.clone(),
@@ -200,11 +234,35 @@ impl Rule {
         self.regex
             .get_or_init(|| compile_rule_regex(pattern))
             .as_ref()
-            .map_err(|e| Error::Rule {
-                origin: self.origin.clone(),
-                id: self.spec.id.to_string(),
-                message: format!("invalid `regex` regex: {e}"),
-            })
+            .map_err(|e| self.regex_error(e))
+    }
+
+    /// The regex to search `len` more bytes with: the quick build while the rule has seen
+    /// little input (most rules see one or two lines in a commit, where building and
+    /// warming lazy DFAs cost several times the search), the full one after.
+    fn regex_for(&self, pattern: &str, len: usize) -> Result<&regex_automata::meta::Regex> {
+        use std::sync::atomic::Ordering;
+        let before = self.searched.fetch_add(len, Ordering::Relaxed);
+        // A generic rule's keywords (key, token, secret) are on every tenth line of ordinary
+        // code: it searches enough on any commit for the lazy DFAs to pay from the start.
+        if self.spec.generic
+            || before.saturating_add(len) > QUICK_BYTES
+            || self.regex.get().is_some()
+        {
+            return self.content_regex(pattern);
+        }
+        self.quick
+            .get_or_init(|| build_rule_regex(pattern, Engines::Quick))
+            .as_ref()
+            .map_err(|e| self.regex_error(e))
+    }
+
+    fn regex_error(&self, e: &str) -> Error {
+        Error::Rule {
+            origin: self.origin.clone(),
+            id: self.spec.id.to_string(),
+            message: format!("invalid `regex` regex: {e}"),
+        }
     }
 
     /// Compiles every regex of the rule now, reporting the first error. Used for rules from
@@ -320,7 +378,7 @@ impl Rule {
                 return Ok(());
             }
         }
-        let re = self.content_regex(pattern)?;
+        let re = self.regex_for(pattern, haystack.len() - from.min(haystack.len()))?;
         let mut caps = re.create_captures();
         let mut at = from;
         while at <= haystack.len() {

@@ -63,9 +63,10 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if secret.is_empty() {
         return true;
     }
+    let lower = secret.to_ascii_lowercase();
     if WORD_MARKERS
         .iter()
-        .any(|m| contains_ignore_ascii_case(secret, m))
+        .any(|m| memchr::memmem::find(&lower, m).is_some())
     {
         return true;
     }
@@ -117,14 +118,7 @@ fn random_rest(secret: &[u8]) -> usize {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.len() <= haystack.len()
-        && haystack
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+    memchr::memmem::find(haystack, needle)
 }
 
 fn distinct_bytes(bytes: &[u8]) -> usize {
@@ -135,6 +129,14 @@ fn distinct_bytes(bytes: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn markers_are_lower_case() {
+        // They are looked for in the lower-cased secret.
+        for m in super::WORD_MARKERS.iter().chain(super::FILLER) {
+            assert_eq!(m.to_ascii_lowercase(), m.to_vec());
+        }
+    }
+
     use super::is_placeholder;
 
     #[test]
