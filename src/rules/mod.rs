@@ -564,6 +564,44 @@ impl RuleSet {
 mod tests {
     use super::*;
 
+    /// The quick build (NFA simulations only) and the full build (lazy DFAs) of every
+    /// default rule find the same matches and captures on every example, positive and
+    /// negative, and on the examples run together as one long haystack.
+    #[test]
+    fn quick_and_full_builds_agree_on_every_default_rule() {
+        let mut file: RuleFile = toml::from_str(RULES_TOML).unwrap();
+        file.expand_fragments().unwrap();
+        let all: String = file
+            .rules
+            .iter()
+            .flat_map(|r| r.examples.iter().chain(&r.negative_examples))
+            .map(|e| format!("{}\n", e.text()))
+            .collect();
+        let mut compared = 0;
+        for spec in &file.rules {
+            let Some(pattern) = spec.regex.as_deref() else {
+                continue;
+            };
+            let quick = build_rule_regex(pattern, Engines::Quick).unwrap();
+            let full = build_rule_regex(pattern, Engines::Full).unwrap();
+            let texts = spec.examples.iter().chain(&spec.negative_examples);
+            for hay in texts.map(|e| e.text()).chain([all.as_str()]) {
+                let spans = |re: &regex_automata::meta::Regex| -> Vec<Vec<Option<Range<usize>>>> {
+                    re.captures_iter(hay.as_bytes())
+                        .map(|c| {
+                            (0..c.group_len())
+                                .map(|g| c.get_group(g).map(|s| s.range()))
+                                .collect()
+                        })
+                        .collect()
+                };
+                assert_eq!(spans(&quick), spans(&full), "{}", spec.id);
+                compared += 1;
+            }
+        }
+        assert!(compared > 600, "{compared}");
+    }
+
     fn rule(regex: &str) -> Rule {
         Rule::new(
             RuleSpec {
