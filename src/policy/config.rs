@@ -400,10 +400,12 @@ struct RuleState {
 #[derive(Default)]
 struct State {
     rules: Vec<RuleState>,
-    index: HashMap<String, usize>,
+    /// Rule id → index in `rules`. Keys are `Text`: the built-in ids are borrowed from the
+    /// binary, so indexing 231 rules allocates nothing.
+    index: HashMap<Text, usize>,
     /// Ids that may be named in `disable`, `enable` and `[[override]]` even when the rule is
     /// not loaded (the built-in ids under `--no-default-rules`).
-    known: HashSet<String>,
+    known: HashSet<Text>,
     allowlists: Vec<(AllowInfo, Allowlist)>,
     compat: (bool, Option<String>),
     sources: Vec<Source>,
@@ -456,7 +458,7 @@ impl State {
     fn new(builtin: Vec<Rule>, no_default_rules: bool) -> State {
         let mut state = State::default();
         for rule in builtin {
-            state.known.insert(rule.id().to_string());
+            state.known.insert(rule.spec.id.clone());
             if no_default_rules {
                 continue;
             }
@@ -476,7 +478,7 @@ impl State {
                     ));
                 }
             }
-            state.index.insert(id.clone(), state.rules.len());
+            state.index.insert(rule.spec.id.clone(), state.rules.len());
             state.rules.push(RuleState {
                 info: RuleInfo {
                     id,
@@ -546,7 +548,7 @@ impl State {
             }
             let id = spec.id.to_string();
             let has_examples = !spec.examples.is_empty() || !spec.negative_examples.is_empty();
-            self.index.insert(id.clone(), self.rules.len());
+            self.index.insert(id.clone().into(), self.rules.len());
             self.rules.push(RuleState {
                 spec,
                 info: RuleInfo {
@@ -562,8 +564,8 @@ impl State {
 
         for (i, ov) in file.overrides.iter().enumerate() {
             let at = vec![Seg::Key("override"), Seg::Index(i)];
-            let Some(&r) = self.index.get(&ov.id) else {
-                if self.known.contains(&ov.id) {
+            let Some(&r) = self.index.get(ov.id.as_str()) else {
+                if self.known.contains(ov.id.as_str()) {
                     continue; // a built-in rule left out by --no-default-rules
                 }
                 return Err(src.error(
@@ -611,7 +613,7 @@ impl State {
                 if disable && file.enable.contains(id) {
                     return Err(src.error(&at, format!("rule {id:?} is both disabled and enabled")));
                 }
-                let Some(&r) = self.index.get(id) else {
+                let Some(&r) = self.index.get(id.as_str()) else {
                     continue;
                 };
                 let info = &mut self.rules[r].info;

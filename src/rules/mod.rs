@@ -484,7 +484,7 @@ impl RuleSet {
     pub fn new(rules: Vec<Rule>) -> Result<RuleSet> {
         let mut seen = std::collections::HashSet::new();
         for r in &rules {
-            if !seen.insert(r.id().to_string()) {
+            if !seen.insert(r.id()) {
                 return Err(Error::Rule {
                     origin: r.origin.clone(),
                     id: r.id().to_string(),
