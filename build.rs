@@ -29,9 +29,13 @@ fn keyword_tables(rules: &[spec::RuleSpec]) -> String {
     }
     let dfa = keyword_dfa::KeywordDfa::build(&keywords)
         .expect("the default keywords' automaton fits its state ids");
+    let mut order: Vec<usize> = (0..keywords.len()).collect();
+    order.sort_by(|&a, &b| keywords[a].cmp(&keywords[b]));
     format!(
         "/// The default rules' distinct keywords, numbered as their automaton numbers them.\n\
          pub(crate) static KEYWORDS: &[&str] = &{keywords:?};\n\
+         /// Indices into [`KEYWORDS`], in the keywords' byte order (for a binary search).\n\
+         pub(crate) static KEYWORD_ORDER: &[u16] = &{order:?};\n\
          /// The automaton over [`KEYWORDS`], built by build.rs.\n\
          pub(crate) static KEYWORD_DFA: KeywordDfa = {};\n",
         dfa.write_tables()

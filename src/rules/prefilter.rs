@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::error::{Error, Result};
-use crate::rules::builtin::{KEYWORDS, KEYWORD_DFA};
+use crate::rules::builtin::{KEYWORDS, KEYWORD_DFA, KEYWORD_ORDER};
 
 /// After this many bytes have been searched, the DFA is built and used. A contiguous NFA
 /// builds about four times faster but searches about five times slower; below this
@@ -32,8 +32,19 @@ pub struct Prefilter {
     nfa: OnceLock<std::result::Result<AhoCorasick, String>>,
     dfa: OnceLock<Option<AhoCorasick>>,
     searched: AtomicUsize,
-    /// For each automaton pattern, the indices of the rules that use it.
-    rules_by_pattern: Vec<Vec<u32>>,
+    /// The rules of automaton pattern `p` are `rules[starts[p]..starts[p + 1]]`.
+    starts: Vec<u32>,
+    rules: Vec<u32>,
+}
+
+/// The stored automaton's number for `keyword` (matched ignoring ASCII case), found
+/// without allocating.
+fn stored_pattern(keyword: &str) -> Option<u32> {
+    let folded = || keyword.bytes().map(|b| b.to_ascii_lowercase());
+    KEYWORD_ORDER
+        .binary_search_by(|&i| KEYWORDS[usize::from(i)].bytes().cmp(folded()))
+        .ok()
+        .map(|at| u32::from(KEYWORD_ORDER[at]))
 }
 
 fn builder(kind: AhoCorasickKind) -> aho_corasick::AhoCorasickBuilder {
@@ -48,58 +59,59 @@ impl Prefilter {
     /// Builds the automaton from `(rule index, keyword)` pairs. Keywords that differ only in
     /// ASCII case share one pattern.
     pub fn new<'a>(keywords: impl IntoIterator<Item = (u32, &'a str)>) -> Result<Prefilter> {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut rules_by_pattern: Vec<Vec<u32>> = Vec::new();
-        let mut index: std::collections::HashMap<String, usize> = Default::default();
-        for (rule, keyword) in keywords {
-            let folded = keyword.to_ascii_lowercase();
-            let slot = *index.entry(folded.clone()).or_insert_with(|| {
-                patterns.push(folded);
-                rules_by_pattern.push(Vec::new());
-                patterns.len() - 1
-            });
-            if !rules_by_pattern[slot].contains(&rule) {
-                rules_by_pattern[slot].push(rule);
-            }
-        }
-        // Renumber onto the stored automaton when it knows every keyword; its extra
-        // keywords (those of disabled rules) then map to no rule.
-        let stored: Option<Vec<Vec<u32>>> = if patterns.len() <= KEYWORDS.len()
-            && patterns.iter().zip(KEYWORDS).all(|(p, k)| p == k)
-        {
-            rules_by_pattern.resize(KEYWORDS.len(), Vec::new());
-            Some(std::mem::take(&mut rules_by_pattern))
-        } else {
-            let position: std::collections::HashMap<&str, usize> =
-                KEYWORDS.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-            let slots: Option<Vec<usize>> = patterns
-                .iter()
-                .map(|p| position.get(p.as_str()).copied())
-                .collect();
-            slots.map(|slots| {
-                let mut renumbered = vec![Vec::new(); KEYWORDS.len()];
-                for (slot, rules) in slots.into_iter().zip(&mut rules_by_pattern) {
-                    renumbered[slot] = std::mem::take(rules);
+        let pairs: Vec<(u32, &str)> = keywords.into_iter().collect();
+        // The stored automaton serves when it knows every keyword; its other keywords
+        // (those of disabled rules) then map to no rule.
+        let stored: Option<Vec<(u32, u32)>> = pairs
+            .iter()
+            .map(|&(rule, keyword)| Some((stored_pattern(keyword)?, rule)))
+            .collect();
+        let (patterns, mut links) = match stored {
+            Some(links) => (Vec::new(), links),
+            None => {
+                let mut patterns: Vec<String> = Vec::new();
+                let mut index: std::collections::HashMap<String, u32> = Default::default();
+                let mut links = Vec::with_capacity(pairs.len());
+                for &(rule, keyword) in &pairs {
+                    let folded = keyword.to_ascii_lowercase();
+                    let next = patterns.len() as u32;
+                    let slot = *index.entry(folded.clone()).or_insert_with(|| {
+                        patterns.push(folded);
+                        next
+                    });
+                    links.push((slot, rule));
                 }
-                renumbered
-            })
+                (patterns, links)
+            }
         };
-        if let Some(rules_by_pattern) = stored {
-            return Ok(Prefilter {
-                patterns: Vec::new(),
-                nfa: OnceLock::new(),
-                dfa: OnceLock::new(),
-                searched: AtomicUsize::new(0),
-                rules_by_pattern,
-            });
+        links.sort_unstable();
+        links.dedup();
+        let count = if patterns.is_empty() {
+            KEYWORDS.len()
+        } else {
+            patterns.len()
+        };
+        let mut starts = Vec::with_capacity(count + 1);
+        let mut at = 0;
+        for pattern in 0..=count as u32 {
+            while at < links.len() && links[at].0 < pattern {
+                at += 1;
+            }
+            starts.push(at as u32);
         }
         Ok(Prefilter {
             patterns,
             nfa: OnceLock::new(),
             dfa: OnceLock::new(),
             searched: AtomicUsize::new(0),
-            rules_by_pattern,
+            starts,
+            rules: links.into_iter().map(|(_, rule)| rule).collect(),
         })
+    }
+
+    /// The rules that asked for automaton pattern `pattern`.
+    fn rules_of(&self, pattern: usize) -> &[u32] {
+        &self.rules[self.starts[pattern] as usize..self.starts[pattern + 1] as usize]
     }
 
     /// Whether the automaton `build.rs` stored serves these keywords.
@@ -146,7 +158,7 @@ impl Prefilter {
     ) -> Result<()> {
         if self.is_stored() {
             KEYWORD_DFA.for_each_match(haystack, |at, pattern| {
-                let rules = &self.rules_by_pattern[pattern as usize];
+                let rules = self.rules_of(pattern as usize);
                 if !rules.is_empty() {
                     on_hit(at, rules);
                 }
@@ -157,17 +169,14 @@ impl Prefilter {
             .automaton(haystack.len())?
             .find_overlapping_iter(haystack)
         {
-            on_hit(m.start(), &self.rules_by_pattern[m.pattern().as_usize()]);
+            on_hit(m.start(), self.rules_of(m.pattern().as_usize()));
         }
         Ok(())
     }
 
     /// The number of distinct keywords.
     pub fn keyword_count(&self) -> usize {
-        self.rules_by_pattern
-            .iter()
-            .filter(|rules| !rules.is_empty())
-            .count()
+        self.starts.windows(2).filter(|w| w[0] < w[1]).count()
     }
 }
 
