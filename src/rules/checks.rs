@@ -34,7 +34,8 @@ pub enum Check {
     /// merely containing `admin` or `test` is still reported.
     NotCommonPassword,
     /// Base64 of `user:password` (Docker `auth`, HTTP Basic): decodes to printable text with
-    /// a colon after a non-empty user name and a non-empty password.
+    /// a colon after a non-empty user name and a non-empty password; or base64 of a whole
+    /// Docker config (`{"auths":...`) with a non-empty `auth` or `password` in it.
     BasicAuthB64,
 }
 
@@ -144,6 +145,17 @@ fn basic_auth_b64_ok(secret: &[u8]) -> bool {
     let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(secret) else {
         return false;
     };
+    // A whole Docker config, base64-encoded (a Kubernetes dockerconfigjson secret): a
+    // credential only when one of its entries holds an auth or a password.
+    if raw.starts_with(b"{\"auths\":") {
+        return [&b"\"auth\":\""[..], b"\"password\":\""]
+            .iter()
+            .any(|field| {
+                raw.windows(field.len())
+                    .position(|w| w == *field)
+                    .is_some_and(|at| raw.get(at + field.len()).is_some_and(|&b| b != b'"'))
+            });
+    }
     let Some(colon) = raw.iter().position(|&b| b == b':') else {
         return false;
     };
