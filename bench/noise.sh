@@ -32,7 +32,7 @@ purelib=$(python3 -c 'import sysconfig;print(sysconfig.get_paths()["purelib"])')
 mkdir -p "$work/stdlib" "$work/notebooks"
 tar -C "$stdlib" --exclude=site-packages --exclude=__pycache__ -cf - . | tar -C "$work/stdlib" -xf -
 find / -xdev -name '*.ipynb' -not -path '/proc/*' -not -path "$work/*" 2>/dev/null | head -2000 |
-  while read -r nb; do cp "$nb" "$work/notebooks/$(echo "$nb" | tr '/' '_')"; done
+  while read -r nb; do cp "$nb" "$work/notebooks/$(echo "$nb" | tr '/' '_')"; done || true # none found is fine
 count stdlib "$work/stdlib"
 count site-packages "$purelib"
 count notebooks "$work/notebooks"
