@@ -34,8 +34,14 @@ pub enum Check {
     /// merely containing `admin` or `test` is still reported.
     NotCommonPassword,
     /// Base64 of `user:password` (Docker `auth`, HTTP Basic): decodes to printable text with
-    /// a colon after a non-empty user name and a non-empty password.
+    /// a colon after a non-empty user name and a non-empty password; or base64 of a whole
+    /// Docker config (`{"auths":...`) with a non-empty `auth` or `password` in it.
     BasicAuthB64,
+    /// A value written where a password goes that reads as one rather than as code: it has
+    /// a letter and two digits or symbols, and is not a CONSTANT_NAME or a snake_case name
+    /// (`DB_PASSWORD`, `user_password`), which name a setting instead of holding it, nor a
+    /// value that spells out "password", an ARN or a URL.
+    PasswordShaped,
 }
 
 impl Check {
@@ -51,6 +57,7 @@ impl Check {
             "random" => Check::Random,
             "not-common-password" => Check::NotCommonPassword,
             "basic-auth-b64" => Check::BasicAuthB64,
+            "password-shaped" => Check::PasswordShaped,
             _ => return None,
         })
     }
@@ -58,7 +65,7 @@ impl Check {
     /// The names accepted by [`Check::parse`], for error messages.
     pub const NAMES: &'static str =
         "base62-crc32, gitlab-routable-crc32, azure-cask, jwt, jwt-public, hex-not-digest, random, \
-         not-common-password, basic-auth-b64";
+         not-common-password, basic-auth-b64, password-shaped";
 
     /// Returns true if and only if `secret` passes this check.
     pub fn passes(self, secret: &[u8]) -> bool {
@@ -71,6 +78,7 @@ impl Check {
             Check::Random => super::randomness::looks_random(secret),
             Check::NotCommonPassword => !common_password(secret),
             Check::BasicAuthB64 => basic_auth_b64_ok(secret),
+            Check::PasswordShaped => password_shaped(secret),
             Check::HexNotDigest => {
                 !secret.iter().all(u8::is_ascii_hexdigit)
                     || !(matches!(secret.len(), 40 | 64) || secret.len() > 128)
@@ -144,10 +152,52 @@ fn basic_auth_b64_ok(secret: &[u8]) -> bool {
     let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(secret) else {
         return false;
     };
+    // A whole Docker config, base64-encoded (a Kubernetes dockerconfigjson secret): a
+    // credential only when one of its entries holds an auth or a password.
+    if raw.starts_with(b"{\"auths\":") {
+        return [&b"\"auth\":\""[..], b"\"password\":\""]
+            .iter()
+            .any(|field| {
+                raw.windows(field.len())
+                    .position(|w| w == *field)
+                    .is_some_and(|at| raw.get(at + field.len()).is_some_and(|&b| b != b'"'))
+            });
+    }
     let Some(colon) = raw.iter().position(|&b| b == b':') else {
         return false;
     };
     colon > 0 && colon + 1 < raw.len() && raw.iter().all(|b| (0x20..0x7f).contains(b))
+}
+
+/// See [`Check::PasswordShaped`].
+fn password_shaped(v: &[u8]) -> bool {
+    let letter = v.iter().any(u8::is_ascii_alphabetic);
+    // Two digits or symbols at least: one is a word with a mark on it (`busybox@`).
+    let other = v
+        .iter()
+        .filter(|b| !b.is_ascii_alphabetic() && **b != b'_')
+        .count()
+        >= 2;
+    let constant = v
+        .iter()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
+    let snake = v.contains(&b'_')
+        && v.iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_');
+    // A value that spells out the word is a description of one (`webdavgeneratedpassword1`,
+    // `PassWordMustBeAtLeast6Chars.`); an ARN or a URL names a resource.
+    let lower = v.to_ascii_lowercase();
+    let described = lower.windows(8).any(|w| w == b"password")
+        || lower.starts_with(b"arn:")
+        || lower.windows(3).any(|w| w == b"://");
+    // `onboarding.formBody.resetPassword`: a dotted reference or message key, not a value.
+    let dotted = v.contains(&b'.')
+        && v.split(|&b| b == b'.').all(|part| {
+            part.first()
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                && part.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        });
+    letter && other && !constant && !snake && !described && !dotted
 }
 
 /// Shannon entropy of `bytes` in bits per byte (0 for empty input).

@@ -16,6 +16,7 @@ pub const PUBLIC_KEY_RULES: &[&str] = &[
     "supabase-anon-key",
     "supabase-publishable-key",
     "firebase-browser-key",
+    "firebase-config-key",
 ];
 
 /// True when `rule` is one of the built-in public-key rules (a team's rule with the same id

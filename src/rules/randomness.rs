@@ -63,7 +63,9 @@ pub fn looks_random(value: &[u8]) -> bool {
         return true;
     }
     // Words joined by separators (`AWS_XRAY_SDK_ENABLED`, `sqlworkbench-team`, `tls_v12`):
-    // a random key with a separator almost always has a digit inside a segment.
+    // a random key with a separator almost always has a digit inside a segment, unless its
+    // alphabet has none (`sk-` + 48 random lower-case letters): a segment of 20+ letters
+    // that does not read like a word is no word.
     let mut segments = value
         .split(|b| matches!(b, b'_' | b'-' | b'.'))
         .filter(|s| !s.is_empty())
@@ -72,7 +74,10 @@ pub fn looks_random(value: &[u8]) -> bool {
     if first.is_some() && value.iter().any(|b| matches!(b, b'_' | b'-' | b'.')) {
         let word_segment = |s: &[u8]| {
             let alpha = s.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-            alpha > 0 && s.len() - alpha <= 2 && s[alpha..].iter().all(u8::is_ascii_digit)
+            alpha > 0
+                && s.len() - alpha <= 2
+                && s[alpha..].iter().all(u8::is_ascii_digit)
+                && (alpha < 20 || word_like(&s[..alpha]))
         };
         if segments.all(word_segment) {
             return false;
@@ -162,6 +167,10 @@ mod tests {
             "correcthorsebatterystaple",
             "AWS_XRAY_SDK_ENABLED",
             "sqlworkbench-team",
+            "settings.OPENAI_API_KEY",
+            "config.api_key",
+            "self.settings.anthropic_api_key",
+            "verylongconcatenatedidentifiername-v2",
             "SafetyRules",
             "graphqlApis",
             "113427455640312821154458202477256070484",
@@ -178,6 +187,8 @@ mod tests {
             "qZkVbXjWmRtNpLcHgFdSyTwQ",         // tierzero:allow (random test value)
             "c1707dbaf3d83863934fed1e1f315182", // tierzero:allow (random test value)
             "xk3v9q2m8z7w4t1p",                 // tierzero:allow (random test value)
+            "sk-jjxtfptbklsxopvfezdlufuznpmyzoizyskjibtuwztktxae", // tierzero:allow (random test value)
+            "JUwA8Mrv.TllcwpGeUXQYHXeYKcPzJ6r5Adt6MzCK", // tierzero:allow (random test value)
         ] {
             assert!(looks_random(s.as_bytes()), "{s} should read as random");
         }
