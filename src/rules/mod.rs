@@ -596,6 +596,22 @@ mod tests {
                         .collect()
                 };
                 assert_eq!(spans(&quick), spans(&full), "{}", spec.id);
+                // `find_from` searches from inside a line, where look-behind (`^`, `\b`,
+                // boundary classes) still sees the bytes before the start.
+                let from = |re: &regex_automata::meta::Regex, at: usize| {
+                    let mut caps = re.create_captures();
+                    re.search_captures(
+                        &regex_automata::Input::new(hay.as_bytes()).range(at..),
+                        &mut caps,
+                    );
+                    (0..caps.group_len())
+                        .map(|g| caps.get_group(g).map(|s| s.range()))
+                        .collect::<Vec<_>>()
+                };
+                let offsets = if hay.len() == all.len() { 0 } else { hay.len() };
+                for at in (1..offsets).step_by(3) {
+                    assert_eq!(from(&quick, at), from(&full, at), "{} from {at}", spec.id);
+                }
                 compared += 1;
             }
         }
