@@ -255,6 +255,44 @@ mod tests {
         }
     }
 
+    /// Every look-around, Unicode and empty classes, named and nested captures, nested and
+    /// lazy repetitions, CRLF mode, alternations the parser folds into classes or factors:
+    /// decoding gives back exactly the parse, with Unicode off (as rules parse) and on.
+    #[test]
+    fn round_trips_every_look_class_and_repetition() {
+        let mut checked = 0;
+        for pattern in [
+            r"^$\A\z(?m:^$)(?Rm:^$)\b\B",
+            r"\b{start}\b{end}\b{start-half}\b{end-half}\<\>",
+            r"[^\x00-\xff]|[a&&b]|x[^\s\S]",
+            r"(?P<a>(?<b>x)(y(?P<c>z)))|(?:(w))",
+            r"(?:a{2,3}){1,}?(?:b*)+?(?:c?){0,0}(?:d{1}){1}e{0,}",
+            r"(?i)a|b|c|abc|abd|ab",
+            r"foo(?:bar|baz)|foo(?:bar|qux)|fo",
+            r"(?s:.)(?-s:.)(?sR:.)(?R:.)[\d\w\s][^\D\W\S]",
+            r"(?i:[a-z])(?i)ß[k]",
+            r"\x00\xff\n\r\t[\x80-\xfe]+",
+            "",
+            "(?:)|a|",
+        ] {
+            for unicode in [false, true] {
+                let Ok(hir) = regex_syntax::ParserBuilder::new()
+                    .unicode(unicode)
+                    .utf8(false)
+                    .build()
+                    .parse(pattern)
+                else {
+                    continue;
+                };
+                let mut code = Vec::new();
+                encode(&hir, &mut code);
+                assert_eq!(decode(&code), Some(hir), "{pattern} unicode={unicode}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 24);
+    }
+
     #[test]
     fn corrupt_codes_decode_to_none() {
         let mut code = Vec::new();
