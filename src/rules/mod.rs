@@ -739,6 +739,26 @@ mod tests {
         assert!(spec::expand("%{nope}", &frags).is_err());
     }
 
+    /// Threads sharing a rule cross its quick-to-full switch at different moments (some
+    /// still on the quick build while another builds the full one): every call finds the
+    /// same secrets, and the rule ends on the full build.
+    #[test]
+    fn threads_crossing_the_quick_full_switch_find_the_same() {
+        let r = rule(r"(?:^|[^a-z])(k[a-z]{3})(?:[^a-z]|$)");
+        let line = "x kabc,kdef y ".repeat(20);
+        let want = vec!["kabc", "kdef"].repeat(20);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..20 {
+                        assert_eq!(find(&r, &line), want);
+                    }
+                });
+            }
+        });
+        assert!(r.quick.get().is_some() && r.regex.get().is_some());
+    }
+
     #[test]
     fn builtin_rules_load() {
         let set = RuleSet::builtin().unwrap();
