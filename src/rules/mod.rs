@@ -746,7 +746,7 @@ mod tests {
     fn threads_crossing_the_quick_full_switch_find_the_same() {
         let r = rule(r"(?:^|[^a-z])(k[a-z]{3})(?:[^a-z]|$)");
         let line = "x kabc,kdef y ".repeat(20);
-        let want = vec!["kabc", "kdef"].repeat(20);
+        let want = ["kabc", "kdef"].repeat(20);
         std::thread::scope(|s| {
             for _ in 0..4 {
                 s.spawn(|| {
