@@ -142,7 +142,12 @@ impl Reader<'_> {
         let mut n: u32 = 0;
         for shift in (0..35).step_by(7) {
             let b = self.byte()?;
-            n |= u32::from(b & 0x7f).checked_shl(shift)?;
+            let part = u32::from(b & 0x7f);
+            // `checked_shl` only rejects the shift; bits shifted past 32 must fail too.
+            if part.leading_zeros() < shift {
+                return None;
+            }
+            n |= part << shift;
             if b & 0x80 == 0 {
                 return Some(n);
             }
@@ -303,5 +308,11 @@ mod tests {
         code.push(0);
         assert_eq!(decode(&code), None, "trailing bytes");
         assert_eq!(decode(&[99]), None, "unknown tag");
+        // A length whose fifth varint byte overflows 32 bits (1 + 2^32) is corrupt, not 1.
+        assert_eq!(
+            decode(&[1, 0x81, 0x80, 0x80, 0x80, 0x10, b'a']),
+            None,
+            "overflow"
+        );
     }
 }
