@@ -76,9 +76,10 @@ fn compile_rule_regex(pattern: &str) -> Result<regex_automata::meta::Regex, Stri
 /// captures; they differ in what they cost to build and to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Engines {
-    /// The NFA simulations only (bounded backtracker, PikeVM): half the build cost (no
-    /// reverse NFA, no lazy DFA), and cheaper on a few lines than a lazy DFA that must
-    /// build a state for nearly every byte it sees for the first time.
+    /// The NFA simulation only (the PikeVM: regex-automata is built without the
+    /// backtracker's feature): half the build cost (no reverse NFA, no lazy DFA), and
+    /// cheaper on a few lines than a lazy DFA that must build a state for nearly every
+    /// byte it sees for the first time.
     Quick,
     /// Adds the lazy DFAs (forward and reverse): fast on any volume once warm.
     Full,
