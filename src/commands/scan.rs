@@ -82,7 +82,12 @@ pub enum What {
 /// Scans what `what` names and renders the report; the outcome says whether anything
 /// blocks.
 pub fn run(what: &What, opts: &ScanOptions, console: &mut Console<'_>) -> Result<Outcome> {
-    let report = report(what, opts)?;
+    let (report, loaded) = scan_with_rules(what, opts)?;
+    // The rules (hundreds of compiled regexes and allocations) are not freed: a command's
+    // scan is the last thing its process does, and freeing them cost a twentieth of a
+    // typical commit's scan. The report owns everything it needs. (`report`, a library
+    // call that a long-lived caller may repeat, frees them.)
+    std::mem::forget(loaded);
     let outcome = render(&report, opts, console)?;
     // `tierzero status` proves protection by watching a canary get refused.
     crate::install::status::selftest::record_probe(&report);
@@ -90,9 +95,12 @@ pub fn run(what: &What, opts: &ScanOptions, console: &mut Console<'_>) -> Result
 }
 
 /// Scans what `what` names.
-///
-/// Meant to run once per process: the loaded rules are left for the process's exit to free.
 pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
+    scan_with_rules(what, opts).map(|(report, _)| report)
+}
+
+/// [`report`], with the rules it loaded (`None` when there was nothing to scan).
+fn scan_with_rules(what: &What, opts: &ScanOptions) -> Result<(Report, Option<Loaded>)> {
     let started = Instant::now();
     let max_size = opts.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let (mode, scan, loaded, first_commit) = match what {
@@ -132,14 +140,15 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
             let Some((repo, ids, approved)) = ids else {
                 // Nothing new (a fetch, a checkout, a branch at a known commit): no config
                 // to load, nothing to print.
-                return Ok(Report {
+                let report = Report {
                     summary: Summary {
                         mode: ScanMode::NewCommits,
                         quiet: true,
                         ..Default::default()
                     },
                     ..Default::default()
-                });
+                };
+                return Ok((report, None));
             };
             let loaded = config::load(repo.workdir(), &opts.config)?;
             let (source, mut jobs, reader) =
@@ -244,11 +253,7 @@ pub fn report(what: &What, opts: &ScanOptions) -> Result<Report> {
     summary.quiet = mode == ScanMode::NewCommits;
     summary.scanned_paths = scan.scanned_paths;
     summary.program = program_override();
-    // The rules (hundreds of compiled regexes and allocations) are not freed: a scan is the
-    // last thing its process does, and freeing them cost a twentieth of a typical commit's
-    // scan. The report owns everything it needs.
-    std::mem::forget(loaded);
-    Ok(finish(scan.findings, summary, opts))
+    Ok((finish(scan.findings, summary, opts), Some(loaded)))
 }
 
 /// Rewrites the paths of files on disk (as given: `/abs/x`, `../x`, `x` from a

@@ -142,7 +142,12 @@ impl Reader<'_> {
         let mut n: u32 = 0;
         for shift in (0..35).step_by(7) {
             let b = self.byte()?;
-            n |= u32::from(b & 0x7f).checked_shl(shift)?;
+            let part = u32::from(b & 0x7f);
+            // `checked_shl` only rejects the shift; bits shifted past 32 must fail too.
+            if part.leading_zeros() < shift {
+                return None;
+            }
+            n |= part << shift;
             if b & 0x80 == 0 {
                 return Some(n);
             }
@@ -255,6 +260,44 @@ mod tests {
         }
     }
 
+    /// Every look-around, Unicode and empty classes, named and nested captures, nested and
+    /// lazy repetitions, CRLF mode, alternations the parser folds into classes or factors:
+    /// decoding gives back exactly the parse, with Unicode off (as rules parse) and on.
+    #[test]
+    fn round_trips_every_look_class_and_repetition() {
+        let mut checked = 0;
+        for pattern in [
+            r"^$\A\z(?m:^$)(?Rm:^$)\b\B",
+            r"\b{start}\b{end}\b{start-half}\b{end-half}\<\>",
+            r"[^\x00-\xff]|[a&&b]|x[^\s\S]",
+            r"(?P<a>(?<b>x)(y(?P<c>z)))|(?:(w))",
+            r"(?:a{2,3}){1,}?(?:b*)+?(?:c?){0,0}(?:d{1}){1}e{0,}",
+            r"(?i)a|b|c|abc|abd|ab",
+            r"foo(?:bar|baz)|foo(?:bar|qux)|fo",
+            r"(?s:.)(?-s:.)(?sR:.)(?R:.)[\d\w\s][^\D\W\S]",
+            r"(?i:[a-z])(?i)ß[k]",
+            r"\x00\xff\n\r\t[\x80-\xfe]+",
+            "",
+            "(?:)|a|",
+        ] {
+            for unicode in [false, true] {
+                let Ok(hir) = regex_syntax::ParserBuilder::new()
+                    .unicode(unicode)
+                    .utf8(false)
+                    .build()
+                    .parse(pattern)
+                else {
+                    continue;
+                };
+                let mut code = Vec::new();
+                encode(&hir, &mut code);
+                assert_eq!(decode(&code), Some(hir), "{pattern} unicode={unicode}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 24);
+    }
+
     #[test]
     fn corrupt_codes_decode_to_none() {
         let mut code = Vec::new();
@@ -265,5 +308,11 @@ mod tests {
         code.push(0);
         assert_eq!(decode(&code), None, "trailing bytes");
         assert_eq!(decode(&[99]), None, "unknown tag");
+        // A length whose fifth varint byte overflows 32 bits (1 + 2^32) is corrupt, not 1.
+        assert_eq!(
+            decode(&[1, 0x81, 0x80, 0x80, 0x80, 0x10, b'a']),
+            None,
+            "overflow"
+        );
     }
 }

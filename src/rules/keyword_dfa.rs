@@ -4,8 +4,9 @@
 //! It exists so that the default rules' automaton costs nothing at start: `build.rs`
 //! builds it from their keywords and stores the tables in the binary, where a run uses
 //! them in place (building it at run time cost about a tenth of a typical commit's scan).
-//! Keyword sets that differ from the default ones (a config file's rules) are built at run
-//! time by the same code. This module knows nothing of rules: patterns are numbered in the
+//! Keyword sets that differ from the default ones (a config file's rules) go to the
+//! aho-corasick crate instead (see `prefilter`); `build` runs only in `build.rs` and the
+//! tests. This module knows nothing of rules: patterns are numbered in the
 //! order given, and `prefilter` maps them to rules. `build.rs` includes this file with
 //! `#[path]`, so it depends on nothing but `std`.
 

@@ -76,9 +76,10 @@ fn compile_rule_regex(pattern: &str) -> Result<regex_automata::meta::Regex, Stri
 /// captures; they differ in what they cost to build and to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Engines {
-    /// The NFA simulations only (bounded backtracker, PikeVM): half the build cost (no
-    /// reverse NFA, no lazy DFA), and cheaper on a few lines than a lazy DFA that must
-    /// build a state for nearly every byte it sees for the first time.
+    /// The NFA simulation only (the PikeVM: regex-automata is built without the
+    /// backtracker's feature): half the build cost (no reverse NFA, no lazy DFA), and
+    /// cheaper on a few lines than a lazy DFA that must build a state for nearly every
+    /// byte it sees for the first time.
     Quick,
     /// Adds the lazy DFAs (forward and reverse): fast on any volume once warm.
     Full,
@@ -596,6 +597,22 @@ mod tests {
                         .collect()
                 };
                 assert_eq!(spans(&quick), spans(&full), "{}", spec.id);
+                // `find_from` searches from inside a line, where look-behind (`^`, `\b`,
+                // boundary classes) still sees the bytes before the start.
+                let from = |re: &regex_automata::meta::Regex, at: usize| {
+                    let mut caps = re.create_captures();
+                    re.search_captures(
+                        &regex_automata::Input::new(hay.as_bytes()).range(at..),
+                        &mut caps,
+                    );
+                    (0..caps.group_len())
+                        .map(|g| caps.get_group(g).map(|s| s.range()))
+                        .collect::<Vec<_>>()
+                };
+                let offsets = if hay.len() == all.len() { 0 } else { hay.len() };
+                for at in (1..offsets).step_by(3) {
+                    assert_eq!(from(&quick, at), from(&full, at), "{} from {at}", spec.id);
+                }
                 compared += 1;
             }
         }
@@ -723,9 +740,180 @@ mod tests {
         assert!(spec::expand("%{nope}", &frags).is_err());
     }
 
+    /// Threads sharing a rule cross its quick-to-full switch at different moments (some
+    /// still on the quick build while another builds the full one): every call finds the
+    /// same secrets, and the rule ends on the full build.
+    #[test]
+    fn threads_crossing_the_quick_full_switch_find_the_same() {
+        let r = rule(r"(?:^|[^a-z])(k[a-z]{3})(?:[^a-z]|$)");
+        let line = "x kabc,kdef y ".repeat(20);
+        let want = ["kabc", "kdef"].repeat(20);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..20 {
+                        assert_eq!(find(&r, &line), want);
+                    }
+                });
+            }
+        });
+        assert!(r.quick.get().is_some() && r.regex.get().is_some());
+    }
+
     #[test]
     fn builtin_rules_load() {
         let set = RuleSet::builtin().unwrap();
         assert!(!set.rules().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::*;
+    use regex_syntax::hir::{Class, Hir, HirKind};
+
+    /// A small deterministic generator (xorshift64*), so failures reproduce.
+    pub(crate) struct Rng(pub u64);
+
+    impl Rng {
+        pub(crate) fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        pub(crate) fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Appends a random string that `hir` matches (look-arounds aside: they are checked
+    /// by the regex afterwards).
+    fn sample(hir: &Hir, rng: &mut Rng, out: &mut Vec<u8>) {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(lit) => out.extend_from_slice(&lit.0),
+            HirKind::Class(Class::Bytes(c)) => {
+                if !c.ranges().is_empty() {
+                    let r = c.ranges()[rng.below(c.ranges().len())];
+                    let span = usize::from(r.end() - r.start()) + 1;
+                    out.push(r.start() + rng.below(span) as u8);
+                }
+            }
+            HirKind::Class(Class::Unicode(c)) => {
+                if let Some(r) = c.ranges().first() {
+                    let mut buf = [0; 4];
+                    out.extend_from_slice(r.start().encode_utf8(&mut buf).as_bytes());
+                }
+            }
+            HirKind::Repetition(rep) => {
+                let max = rep.max.unwrap_or(rep.min + 3).min(rep.min + 3);
+                let n = rep.min + rng.below((max - rep.min + 1) as usize) as u32;
+                for _ in 0..n {
+                    sample(&rep.sub, rng, out);
+                }
+            }
+            HirKind::Capture(cap) => sample(&cap.sub, rng, out),
+            HirKind::Concat(subs) => subs.iter().for_each(|s| sample(s, rng, out)),
+            HirKind::Alternation(subs) => sample(&subs[rng.below(subs.len())], rng, out),
+        }
+    }
+
+    /// Bytes a path may hold around a match: both separators, dots, non-UTF-8, NUL.
+    const NOISE: &[&[u8]] = &[
+        b"/",
+        b"\\",
+        b".",
+        b"_",
+        b"-",
+        b"a",
+        b"Z",
+        b"0",
+        b" ",
+        b"\xff",
+        b"\x80",
+        b"\x00",
+        b"\n",
+        b"src/",
+        b"C:\\x\\",
+        b"\xc3\xa9",
+    ];
+
+    /// The path-literal gate never turns away a path the rule's path regex matches: paths
+    /// sampled from each default path pattern, then cased, cut, extended and spliced at
+    /// random (both separators, non-UTF-8 bytes), through `Rule::path_matches`, against the
+    /// regex compiled as a config rule's would be.
+    #[test]
+    fn path_literal_gate_never_rejects_a_matching_path() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for spec in builtin::builtin_specs() {
+            let Some(pattern) = spec.path.clone() else {
+                continue;
+            };
+            let hir = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(&pattern)
+                .unwrap();
+            let re = compile_regex(&pattern).unwrap();
+            let rule = Rule::new(
+                RuleSpec {
+                    id: "t".into(),
+                    path: Some(pattern.clone()),
+                    ..Default::default()
+                },
+                "test",
+            )
+            .unwrap();
+            let (mut matched, mut rejected) = (0, 0);
+            for _ in 0..20_000 {
+                let mut path = Vec::new();
+                for _ in 0..rng.below(3) {
+                    path.extend_from_slice(NOISE[rng.below(NOISE.len())]);
+                }
+                sample(&hir, &mut rng, &mut path);
+                if rng.below(3) == 0 {
+                    sample(&hir, &mut rng, &mut path);
+                }
+                for _ in 0..rng.below(2) {
+                    path.extend_from_slice(NOISE[rng.below(NOISE.len())]);
+                }
+                match rng.below(6) {
+                    0 => path.make_ascii_uppercase(),
+                    1 => path
+                        .iter_mut()
+                        .filter(|_| rng.below(3) == 0)
+                        .for_each(|b| b.make_ascii_uppercase()),
+                    2 if !path.is_empty() => {
+                        let at = rng.below(path.len());
+                        path[at] = NOISE[rng.below(NOISE.len())][0];
+                    }
+                    3 if !path.is_empty() => {
+                        path.remove(rng.below(path.len()));
+                    }
+                    _ => {}
+                }
+                let want = re.is_match(&path);
+                if want {
+                    matched += 1;
+                } else {
+                    rejected += 1;
+                }
+                assert_eq!(
+                    rule.path_matches(&path).unwrap(),
+                    want,
+                    "{} on {:?}",
+                    spec.id,
+                    String::from_utf8_lossy(&path)
+                );
+            }
+            // Both answers occur often enough for the comparison to mean something.
+            assert!(
+                matched > 2_000 && rejected > 1_000,
+                "{}: {matched} {rejected}",
+                spec.id
+            );
+        }
     }
 }

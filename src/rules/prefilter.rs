@@ -254,6 +254,84 @@ mod tests {
         assert!(!odd.is_empty() && odd.len() < a.len());
     }
 
+    /// Random haystacks (every byte value, keywords and their prefixes in any case) give
+    /// exactly the same hits, in the same order, from the stored automaton as from the
+    /// aho-corasick crate over the same keywords; for the default keywords, and for a
+    /// config's mix: rules disabled, a rule repeating default keywords in other cases and
+    /// twice, a rule with a default keyword among non-alphanumeric ones.
+    #[test]
+    fn stored_automaton_agrees_with_the_crate_on_random_text() {
+        use crate::rules::builtin::KEYWORDS;
+        let rules = crate::rules::RuleSet::builtin_rules().unwrap();
+        let defaults: Vec<(u32, &str)> = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.is_path_only())
+            .flat_map(|(i, r)| r.spec.keywords.iter().map(move |k| (i as u32, k.as_ref())))
+            .collect();
+        let n = rules.len() as u32;
+        let upper: Vec<String> = KEYWORDS.iter().map(|k| k.to_ascii_uppercase()).collect();
+        let mut mixed: Vec<(u32, &str)> = defaults
+            .iter()
+            .copied()
+            .filter(|(i, _)| i % 3 != 1)
+            .collect();
+        mixed.extend(upper.iter().step_by(7).map(|k| (n, k.as_str())));
+        mixed.extend(upper.iter().step_by(7).map(|k| (n, k.as_str())));
+        mixed.extend([
+            (n + 1, "+ast"),
+            (n + 1, "sk-proj-"),
+            (n + 1, "1//0"),
+            (n, "AKIA"),
+        ]);
+        let mut rng = crate::rules::gate_tests::Rng(0x2545_f491_4f6c_dd1d);
+        let mut total = 0;
+        for pairs in [defaults, mixed] {
+            let stored = Prefilter::new(pairs.iter().copied()).unwrap();
+            assert!(stored.is_stored());
+            let built = Prefilter::new(
+                pairs
+                    .iter()
+                    .copied()
+                    .chain([(u32::MAX, "\u{1}no-such-default-keyword")]),
+            )
+            .unwrap();
+            assert!(!built.is_stored());
+            for _ in 0..3_000 {
+                let mut hay = Vec::new();
+                for _ in 0..rng.below(12) {
+                    match rng.below(4) {
+                        0 => hay.push(rng.below(256) as u8),
+                        1 => {
+                            let k = KEYWORDS[rng.below(KEYWORDS.len())].as_bytes();
+                            hay.extend_from_slice(&k[..1 + rng.below(k.len())]);
+                        }
+                        _ => hay.extend_from_slice(KEYWORDS[rng.below(KEYWORDS.len())].as_bytes()),
+                    }
+                }
+                match rng.below(3) {
+                    0 => hay.make_ascii_uppercase(),
+                    1 => hay
+                        .iter_mut()
+                        .filter(|_| rng.below(2) == 0)
+                        .for_each(|b| b.make_ascii_uppercase()),
+                    _ => {}
+                }
+                let collect = |p: &Prefilter| {
+                    let mut out = Vec::new();
+                    p.for_each_hit(&hay, |at, rules| out.push((at, rules.to_vec())))
+                        .unwrap();
+                    out.retain(|(_, rules)| rules != &[u32::MAX]);
+                    out
+                };
+                let got = collect(&stored);
+                total += got.len();
+                assert_eq!(got, collect(&built), "{:?}", String::from_utf8_lossy(&hay));
+            }
+        }
+        assert!(total > 20_000, "{total}");
+    }
+
     #[test]
     fn no_hits_on_clean_text() {
         let p = Prefilter::new([(0, "ghp_")]).unwrap();

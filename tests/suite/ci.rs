@@ -1106,3 +1106,81 @@ fn scan_range_is_a_library_call_on_any_repository_path() {
     let err = range(outside.path(), "HEAD").unwrap_err().to_string();
     assert!(err.contains("not a git repository"), "{err}");
 }
+
+/// The resident set size of this process, in kilobytes (Linux).
+fn rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `scan::report` is a library call: a long-lived caller (a server scanning every push)
+/// calls it again and again, so each call must free the rules it loaded. Measured in a
+/// child process (this test binary, running only the probe below on one thread) so that no
+/// other test's allocations count.
+#[test]
+fn repeated_library_scans_do_not_grow_memory() {
+    if rss_kb().is_none() {
+        return; // Not Linux: no /proc to read the resident size from.
+    }
+    let sb = Sandbox::new();
+    let dir = sb.dir.path().join("files");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A line per keyword of every default rule: every content rule compiles its regexes.
+    let mut text = String::new();
+    for rule in tierzero::rules::RuleSet::builtin_rules().unwrap() {
+        for k in &rule.spec.keywords {
+            text.push_str(&format!("{k} = \"x{k}y\"\n"));
+        }
+    }
+    std::fs::write(dir.join("notes.txt"), text).unwrap();
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "ci::library_scan_memory_probe",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("TIERZERO_TEST_PROBE_DIR", &dir)
+    .current_dir(&dir);
+    sb.env(&mut cmd);
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "the probe did not run: {stdout}"
+    );
+}
+
+/// Run by [`repeated_library_scans_do_not_grow_memory`] in a child process; a no-op
+/// otherwise.
+#[test]
+fn library_scan_memory_probe() {
+    let Some(dir) = std::env::var_os("TIERZERO_TEST_PROBE_DIR") else {
+        return;
+    };
+    let opts = tierzero::commands::scan::ScanOptions::default();
+    let what = tierzero::commands::scan::What::Files(vec![dir.into()]);
+    let scan = || tierzero::commands::scan::report(&what, &opts).unwrap();
+    // Warm up: allocator arenas, thread pools, one-time tables.
+    for _ in 0..5 {
+        scan();
+    }
+    let before = rss_kb().unwrap();
+    for _ in 0..25 {
+        scan();
+    }
+    let grown = rss_kb().unwrap().saturating_sub(before);
+    println!("probe: 25 scans grew the resident set by {grown} kB");
+    // One scan's rules and compiled regexes are tens of megabytes: 25 leaked scans would
+    // be hundreds.
+    assert!(
+        grown < 32 * 1024,
+        "25 scans grew the resident set by {grown} kB"
+    );
+}
