@@ -76,8 +76,9 @@ fn compile_rule_regex(pattern: &str) -> Result<regex_automata::meta::Regex, Stri
 /// captures; they differ in what they cost to build and to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Engines {
-    /// The NFA simulation only (the PikeVM: regex-automata is built without the
-    /// backtracker's feature): half the build cost (no reverse NFA, no lazy DFA), and
+    /// The NFA simulations only (the bounded backtracker, which the `regex` crate's `perf`
+    /// feature enables in regex-automata, and the PikeVM for haystacks too long for it):
+    /// half the build cost (no reverse NFA, no lazy DFA), and
     /// cheaper on a few lines than a lazy DFA that must build a state for nearly every
     /// byte it sees for the first time.
     Quick,
