@@ -22,6 +22,7 @@ use imara_diff::{diff as line_diff, Algorithm};
 use crate::error::{Error, Result};
 use crate::input::{Content, Hunk, Origin, PassedOver, Sink, SkipReason, Unit};
 use crate::source::decode::{lfs_object, prepare, Prepared};
+use crate::source::loose;
 
 /// Options for listing changed entries: type changes included, submodules ignored, no
 /// content loaded.
@@ -127,11 +128,13 @@ pub fn added_hunks(old: &[u8], new: &[u8]) -> Vec<Hunk> {
         .collect()
 }
 
-/// A blob's bytes, borrowed from libgit2's buffer (no copy); empty for the null id (an
-/// intent-to-add entry).
+/// A blob's bytes: inflated here from a loose object, or borrowed from libgit2's buffer (no
+/// copy); empty for the null id (an intent-to-add entry).
 pub enum BlobContent<'r> {
     /// The null id: no content.
     Empty,
+    /// A loose blob, read by `loose`.
+    Loose(Vec<u8>),
     /// A blob in libgit2's buffer.
     Blob(git2::Blob<'r>),
 }
@@ -141,15 +144,20 @@ impl BlobContent<'_> {
     pub fn bytes(&self) -> &[u8] {
         match self {
             BlobContent::Empty => &[],
+            BlobContent::Loose(bytes) => bytes,
             BlobContent::Blob(blob) => blob.content(),
         }
     }
 }
 
-/// Reads blob `id` (at `path`, for the error message).
+/// Reads blob `id` (at `path`, for the error message): directly when it is loose (as what
+/// was just staged is), else through libgit2.
 pub fn read_blob<'r>(repo: &'r Repository, id: Oid, path: &[u8]) -> Result<BlobContent<'r>> {
     if id.is_zero() {
         return Ok(BlobContent::Empty);
+    }
+    if let Some(bytes) = loose::read_blob(&loose::objects_dir(repo), id)? {
+        return Ok(BlobContent::Loose(bytes));
     }
     repo.find_blob(id)
         .map(BlobContent::Blob)

@@ -7,6 +7,7 @@
 //! | [`repo`] | opening a repository as git does; the index to commit, HEAD, merge heads |
 //! | [`index_file`] | git's index file, compared with HEAD through the cache-tree |
 //! | [`blob`] | changed entries and the added lines of a blob (histogram diff, resolutions) |
+//! | [`loose`] | loose blobs, inflated directly (libgit2 reads the rest) |
 //! | [`decode`] | UTF-16/32 text, a binary's printable runs, git-lfs objects |
 //! | [`staged`] | the staged change (and whole staged files, and merge resolutions) |
 //! | [`commits`] | a commit range, each commit against its first parent |
@@ -24,6 +25,7 @@ pub mod disk;
 pub mod gitcli;
 pub mod history;
 pub mod index_file;
+pub mod loose;
 pub mod push;
 pub mod refs;
 pub mod repo;

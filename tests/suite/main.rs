@@ -27,6 +27,7 @@ mod layouts;
 mod managers;
 mod merge;
 mod messages;
+mod objects;
 mod output;
 mod prepush;
 mod public_keys;
