@@ -16,6 +16,7 @@ use git2::{Oid, Repository, Sort};
 use crate::error::{Error, Result};
 use crate::input::{CommitInfo, Content, Hunk, Origin, PassedOver, Reader, Sink, Source, Unit};
 use crate::source::blob::{change_entries, parent_sides, read_entry, tree_diff, Sides};
+use crate::source::treediff::quick_change_entries;
 
 /// The object id git prints for "no commit" (the old side of a new branch in a push).
 const ZERO_OID: &str = "0000000000000000000000000000000000000000";
@@ -343,7 +344,10 @@ impl Reader for CommitReader {
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(Error::git(format!("reading the parents of {id}")))?;
         // A root commit, or the boundary of a shallow clone: everything in it was added.
-        let ours = tree_diff(repo, parents.first(), &tree)?;
+        let ours = match quick_change_entries(repo, parents.first().map(|p| p.id()), tree.id()) {
+            Some(entries) => entries,
+            None => change_entries(&tree_diff(repo, parents.first(), &tree)?),
+        };
         let sides: Vec<Sides> = if is_merge && self.merges == Merges::Resolution {
             parents[1..]
                 .iter()
@@ -352,8 +356,8 @@ impl Reader for CommitReader {
         } else {
             Vec::new()
         };
-        for entry in change_entries(&ours) {
-            read_entry(repo, &entry, &sides, Origin::Commit(n), sink)?;
+        for entry in &ours {
+            read_entry(repo, entry, &sides, Origin::Commit(n), sink)?;
         }
         Ok(())
     }

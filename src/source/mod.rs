@@ -8,6 +8,7 @@
 //! | [`index_file`] | git's index file, compared with HEAD through the cache-tree |
 //! | [`blob`] | changed entries and the added lines of a blob (histogram diff, resolutions) |
 //! | [`loose`] | loose blobs, inflated directly (libgit2 reads the rest) |
+//! | [`treediff`] | changed entries between two trees, unchanged subtrees skipped |
 //! | [`decode`] | UTF-16/32 text, a binary's printable runs, git-lfs objects |
 //! | [`staged`] | the staged change (and whole staged files, and merge resolutions) |
 //! | [`commits`] | a commit range, each commit against its first parent |
@@ -31,3 +32,4 @@ pub mod refs;
 pub mod repo;
 pub mod staged;
 pub mod text;
+pub mod treediff;

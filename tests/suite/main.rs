@@ -31,6 +31,7 @@ mod objects;
 mod output;
 mod prepush;
 mod public_keys;
+mod ranges;
 mod redaction;
 mod reports;
 mod rules;
