@@ -16,6 +16,8 @@ use git2::{Oid, Repository, Sort};
 use crate::error::{Error, Result};
 use crate::input::{CommitInfo, Content, Hunk, Origin, PassedOver, Reader, Sink, Source, Unit};
 use crate::source::blob::{change_entries, parent_sides, read_entry, tree_diff, Sides};
+use crate::source::loose::objects_dir;
+use crate::source::pack::Packs;
 use crate::source::treediff::quick_change_entries;
 
 /// The object id git prints for "no commit" (the old side of a new branch in a push).
@@ -278,6 +280,7 @@ pub fn annotated_tags(repo: &Repository, specs: &[impl AsRef<str>]) -> Result<Ve
 /// Reads commits of a range through one repository handle.
 pub struct CommitReader {
     repo: Repository,
+    packs: Packs,
     commits: Arc<[Oid]>,
     merges: Merges,
 }
@@ -357,7 +360,14 @@ impl Reader for CommitReader {
             Vec::new()
         };
         for entry in &ours {
-            read_entry(repo, entry, &sides, Origin::Commit(n), sink)?;
+            read_entry(
+                repo,
+                Some(&mut self.packs),
+                entry,
+                &sides,
+                Origin::Commit(n),
+                sink,
+            )?;
         }
         Ok(())
     }
@@ -405,6 +415,7 @@ impl CommitSource {
             source,
             jobs,
             CommitReader {
+                packs: Packs::open(&objects_dir(&repo)),
                 repo,
                 commits,
                 merges,
@@ -416,8 +427,10 @@ impl CommitSource {
 impl Source for CommitSource {
     type Reader = CommitReader;
     fn reader(&self) -> Result<CommitReader> {
+        let repo = open_git_dir(&self.git_dir)?;
         Ok(CommitReader {
-            repo: open_git_dir(&self.git_dir)?,
+            packs: Packs::open(&objects_dir(&repo)),
+            repo,
             commits: self.commits.clone(),
             merges: self.merges,
         })

@@ -21,8 +21,11 @@ use crate::error::{Error, Result};
 use crate::input::{
     CommitInfo, Content, Origin, PassedOver, Reader, Sink, SkipReason, Source, Unit,
 };
+use crate::source::blob::read_blob;
 use crate::source::commits::{describe_commit, open_git_dir, refs_matching};
 use crate::source::decode::prepare;
+use crate::source::loose::objects_dir;
+use crate::source::pack::Packs;
 
 /// A blob to read, found at `path` first in commit number `commit`.
 pub struct BlobJob {
@@ -124,6 +127,7 @@ impl TreeWalker<'_> {
 /// Reads history blobs through one repository handle.
 pub struct HistoryReader {
     repo: Repository,
+    packs: Packs,
     commits: Arc<[Oid]>,
     max_size: u64,
 }
@@ -140,13 +144,10 @@ impl Reader for HistoryReader {
                 return Ok(());
             }
             BlobKind::Link => {
-                let blob = self
-                    .repo
-                    .find_blob(job.blob)
-                    .map_err(Error::git(format!("reading blob {}", job.blob)))?;
+                let blob = read_blob(&self.repo, Some(&mut self.packs), job.blob, path)?;
                 return sink.unit(Unit {
                     path,
-                    content: Content::LinkTarget(blob.content()),
+                    content: Content::LinkTarget(blob.bytes()),
                     origin,
                 });
             }
@@ -155,11 +156,8 @@ impl Reader for HistoryReader {
         // No size check before reading: asking libgit2 for a packed object's size walks its
         // delta chain and inflates the start of a delta, which costs about as much as
         // reading a typical source file outright.
-        let blob = self
-            .repo
-            .find_blob(job.blob)
-            .map_err(Error::git(format!("reading blob {}", job.blob)))?;
-        let content = blob.content();
+        let blob = read_blob(&self.repo, Some(&mut self.packs), job.blob, path)?;
+        let content = blob.bytes();
         let size = content.len() as u64;
         let skipped = |reason| Unit {
             path,
@@ -204,8 +202,10 @@ impl HistorySource {
 impl Source for HistorySource {
     type Reader = HistoryReader;
     fn reader(&self) -> Result<HistoryReader> {
+        let repo = open_git_dir(&self.git_dir)?;
         Ok(HistoryReader {
-            repo: open_git_dir(&self.git_dir)?,
+            packs: Packs::open(&objects_dir(&repo)),
+            repo,
             commits: self.commits.clone(),
             max_size: self.max_size,
         })
@@ -258,6 +258,7 @@ pub fn list(
         source,
         jobs,
         HistoryReader {
+            packs: Packs::open(&objects_dir(&repo)),
             repo,
             commits,
             max_size,

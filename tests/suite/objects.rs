@@ -79,3 +79,79 @@ fn a_damaged_loose_blob_fails_the_scan() {
         "{stderr}"
     );
 }
+
+/// A file edited in many commits, packed by `git gc --aggressive` into long delta chains:
+/// history and range scans read every version through the chains and find the key in the
+/// version that added it, at its line, and nothing else.
+#[test]
+fn versions_in_delta_chains_read_back_exactly() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    let mut lines: Vec<String> = (0..400).map(|i| format!("setting_{i} = {i}\n")).collect();
+    let mut ids = Vec::new();
+    for version in 0..40 {
+        // Each version edits a few lines; version 25 adds the key at line 201, version 30
+        // takes it out again.
+        for j in 0..3 {
+            lines[(version * 7 + j * 131) % 400] = format!("setting_{version}_{j} = {j}\n");
+        }
+        if version == 25 {
+            lines.insert(200, format!("OPENAI_API_KEY = \"{}\"\n", openai_key()));
+        }
+        if version == 30 {
+            lines.remove(200);
+        }
+        repo.write("settings.py", lines.concat());
+        repo.git(&["add", "-A"]);
+        repo.commit_setup(&format!("version {version}"));
+        ids.push(repo.git(&["rev-parse", "HEAD"]).trim().to_string());
+    }
+    repo.git(&["gc", "-q", "--aggressive", "--prune=now"]);
+    let deltas = repo.git(&["verify-pack", "-v", &pack_index(&repo)]);
+    assert!(
+        deltas
+            .lines()
+            .filter(|l| l.contains(" blob "))
+            .filter(|l| l.split_whitespace().count() > 5)
+            .count()
+            > 30,
+        "the versions are stored as deltas:\n{deltas}"
+    );
+    let expected = vec![("settings.py".to_string(), 201, ids[25].clone())];
+    for scan in [&["--all-history"][..], &["--range", "HEAD"][..]] {
+        let (code, doc) = repo.scan_json(scan);
+        assert_eq!(code, 1, "{scan:?}: {doc}");
+        let found: Vec<(String, u64, String)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["commit"]["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(found, expected, "{scan:?}");
+    }
+    // Each version's lines: the range scan adds up exactly the lines the commits added.
+    let (_, doc) = repo.scan_json(&["--range", "HEAD"]);
+    let added: u64 = repo
+        .git(&["log", "--numstat", "--format=", "HEAD"])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(doc["summary"]["added_lines"], added);
+}
+
+fn pack_index(repo: &common::Repo<'_>) -> String {
+    let dir = repo.path.join(".git/objects/pack");
+    let idx = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .expect("gc wrote a pack");
+    idx.display().to_string()
+}
