@@ -58,10 +58,40 @@ fn entry_key(path: &[u8], id: Oid) -> (u64, Oid) {
     (h.finish(), id)
 }
 
+/// Hashes the keys of [`entry_key`] cheaply: both halves are already uniformly spread (a
+/// hashed path, an object id), so they are folded together instead of being hashed again
+/// with SipHash (which was a tenth of the walk).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, _: usize) {
+        // Slice lengths: the same (20) for every object id.
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type KeySet = HashSet<(u64, Oid), std::hash::BuildHasherDefault<KeyHasher>>;
+
 /// Walks trees and records every blob the first time it appears at a path.
 struct TreeWalker<'r> {
     repo: &'r Repository,
-    seen_entries: HashSet<(u64, Oid)>,
+    seen_entries: KeySet,
     jobs: Vec<BlobJob>,
 }
 
@@ -237,7 +267,7 @@ pub fn list(
         .map_err(Error::git("walking the history"))?;
     let mut walker = TreeWalker {
         repo: &repo,
-        seen_entries: HashSet::new(),
+        seen_entries: KeySet::default(),
         jobs: Vec::new(),
     };
     let mut prefix = Vec::new();
