@@ -280,7 +280,8 @@ pub fn annotated_tags(repo: &Repository, specs: &[impl AsRef<str>]) -> Result<Ve
 /// Reads commits of a range through one repository handle.
 pub struct CommitReader {
     repo: Repository,
-    packs: Packs,
+    /// For long ranges only (see [`PACKS_FROM_COMMITS`]).
+    packs: Option<Packs>,
     commits: Arc<[Oid]>,
     merges: Merges,
 }
@@ -362,7 +363,7 @@ impl Reader for CommitReader {
         for entry in &ours {
             read_entry(
                 repo,
-                Some(&mut self.packs),
+                self.packs.as_mut(),
                 entry,
                 &sides,
                 Origin::Commit(n),
@@ -415,7 +416,7 @@ impl CommitSource {
             source,
             jobs,
             CommitReader {
-                packs: Packs::open(&objects_dir(&repo)),
+                packs: packs_for(&repo, &commits),
                 repo,
                 commits,
                 merges,
@@ -429,12 +430,21 @@ impl Source for CommitSource {
     fn reader(&self) -> Result<CommitReader> {
         let repo = open_git_dir(&self.git_dir)?;
         Ok(CommitReader {
-            packs: Packs::open(&objects_dir(&repo)),
+            packs: packs_for(&repo, &self.commits),
             repo,
             commits: self.commits.clone(),
             merges: self.merges,
         })
     }
+}
+
+/// Ranges of at least this many commits read packed blobs with [`Packs`] (a delta-base
+/// cache pays off over many versions of a file); shorter ones, such as a push of a few
+/// commits, leave them to libgit2 rather than read the pack indexes.
+const PACKS_FROM_COMMITS: usize = 100;
+
+fn packs_for(repo: &Repository, commits: &[Oid]) -> Option<Packs> {
+    (commits.len() >= PACKS_FROM_COMMITS).then(|| Packs::open(&objects_dir(repo)))
 }
 
 /// Opens the repository at `git_dir` for a helper thread: `git2::Repository` is `Send` but

@@ -13,7 +13,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flate2::{Decompress, FlushDecompress, Status};
@@ -141,9 +141,12 @@ enum Base {
     Id([u8; 20]),
 }
 
-/// The packs of one object directory and this reader's delta-base cache.
+/// The packs of one object directory and this reader's delta-base cache. The pack indexes
+/// are read on the first lookup: a reader that reads no blob (a commit message) pays
+/// nothing.
 pub struct Packs {
-    packs: Vec<Pack>,
+    objects: PathBuf,
+    packs: Option<Vec<Pack>>,
     cache: HashMap<(usize, u64), Arc<[u8]>>,
     order: VecDeque<(usize, u64)>,
     cached_bytes: usize,
@@ -152,20 +155,11 @@ pub struct Packs {
 }
 
 impl Packs {
-    /// The packs under `objects/pack` (none when it cannot be listed).
+    /// The packs under `objects/pack` (none when it cannot be listed), opened on first use.
     pub fn open(objects: &Path) -> Packs {
-        let mut packs = Vec::new();
-        if let Ok(dir) = std::fs::read_dir(objects.join("pack")) {
-            let mut paths: Vec<_> = dir
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "idx"))
-                .collect();
-            paths.sort();
-            packs.extend(paths.iter().filter_map(|p| Pack::open(p)));
-        }
         Packs {
-            packs,
+            objects: objects.to_path_buf(),
+            packs: None,
             cache: HashMap::new(),
             order: VecDeque::new(),
             cached_bytes: 0,
@@ -174,12 +168,28 @@ impl Packs {
         }
     }
 
+    fn packs(&mut self) -> &[Pack] {
+        let objects = &self.objects;
+        self.packs.get_or_insert_with(|| {
+            let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
+                return Vec::new();
+            };
+            let mut paths: Vec<_> = dir
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+                .collect();
+            paths.sort();
+            paths.iter().filter_map(|p| Pack::open(p)).collect()
+        })
+    }
+
     /// The content of blob `id` when one of these packs holds it and it reads cleanly;
     /// `None` otherwise (ask libgit2).
     pub fn read_blob(&mut self, id: Oid) -> Option<Vec<u8>> {
         let key = id.as_bytes();
         let (pack, offset) = self
-            .packs
+            .packs()
             .iter()
             .enumerate()
             .find_map(|(i, p)| p.find(key).map(|o| (i, o)))?;
@@ -214,7 +224,7 @@ impl Packs {
                 OBJ_OFS_DELTA | OBJ_REF_DELTA => {
                     let next = match entry.base {
                         Base::Offset(o) => o,
-                        Base::Id(id) => self.packs[pack].find(&id)?,
+                        Base::Id(id) => self.packs.as_ref()?[pack].find(&id)?,
                         Base::None => return None,
                     };
                     if deltas.len() >= MAX_CHAIN {
@@ -256,7 +266,7 @@ impl Packs {
 
     /// Parses the entry header at `at`.
     fn entry(&mut self, pack: usize, at: u64) -> Option<Entry> {
-        let p = &self.packs[pack];
+        let p = &self.packs.as_ref()?[pack];
         let mut head = [0u8; 32];
         let avail = p.pack_len.checked_sub(at)?.min(head.len() as u64) as usize;
         p.pack.read_exact_at(&mut head[..avail], at).ok()?;
@@ -308,7 +318,7 @@ impl Packs {
 
     /// Inflates an entry's zlib stream, which must give exactly its size.
     fn inflate(&mut self, pack: usize, entry: &Entry) -> Option<Vec<u8>> {
-        let p = &self.packs[pack];
+        let p = &self.packs.as_ref()?[pack];
         // Deflate's worst case: stored blocks of 65535 bytes with 5 bytes of framing, plus
         // zlib's header and checksum.
         let bound = entry.size + 5 * (entry.size / 65_535 + 1) + 16;
