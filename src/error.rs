@@ -30,6 +30,17 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A git object file is damaged (truncated, corrupt, or its header lies about it).
+    #[error("git object {id} is damaged ({what}): {}; `git fsck` lists what else is", path.display())]
+    DamagedObject {
+        /// The object's id.
+        id: String,
+        /// Its file.
+        path: PathBuf,
+        /// What is wrong with it.
+        what: &'static str,
+    },
+
     /// A rule is broken (bad regex, missing field, failing example).
     #[error("{origin}: rule \"{id}\": {message}")]
     Rule {

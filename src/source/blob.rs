@@ -22,6 +22,8 @@ use imara_diff::{diff as line_diff, Algorithm};
 use crate::error::{Error, Result};
 use crate::input::{Content, Hunk, Origin, PassedOver, Sink, SkipReason, Unit};
 use crate::source::decode::{lfs_object, prepare, Prepared};
+use crate::source::loose;
+use crate::source::pack::Packs;
 
 /// Options for listing changed entries: type changes included, submodules ignored, no
 /// content loaded.
@@ -127,11 +129,13 @@ pub fn added_hunks(old: &[u8], new: &[u8]) -> Vec<Hunk> {
         .collect()
 }
 
-/// A blob's bytes, borrowed from libgit2's buffer (no copy); empty for the null id (an
-/// intent-to-add entry).
+/// A blob's bytes: inflated here from a loose object, or borrowed from libgit2's buffer (no
+/// copy); empty for the null id (an intent-to-add entry).
 pub enum BlobContent<'r> {
     /// The null id: no content.
     Empty,
+    /// A blob read here (by `loose` or `pack`).
+    Loose(Vec<u8>),
     /// A blob in libgit2's buffer.
     Blob(git2::Blob<'r>),
 }
@@ -141,15 +145,30 @@ impl BlobContent<'_> {
     pub fn bytes(&self) -> &[u8] {
         match self {
             BlobContent::Empty => &[],
+            BlobContent::Loose(bytes) => bytes,
             BlobContent::Blob(blob) => blob.content(),
         }
     }
 }
 
-/// Reads blob `id` (at `path`, for the error message).
-pub fn read_blob<'r>(repo: &'r Repository, id: Oid, path: &[u8]) -> Result<BlobContent<'r>> {
+/// Reads blob `id` (at `path`, for the error message): directly when it is loose (as what
+/// was just staged is) or, given `packs`, in one of them; else through libgit2.
+pub fn read_blob<'r>(
+    repo: &'r Repository,
+    packs: Option<&mut Packs>,
+    id: Oid,
+    path: &[u8],
+) -> Result<BlobContent<'r>> {
     if id.is_zero() {
         return Ok(BlobContent::Empty);
+    }
+    if let Some(packs) = packs {
+        if let Some(bytes) = packs.read_blob(id) {
+            return Ok(BlobContent::Loose(bytes));
+        }
+    }
+    if let Some(bytes) = loose::read_blob(&loose::objects_dir(repo), id)? {
+        return Ok(BlobContent::Loose(bytes));
     }
     repo.find_blob(id)
         .map(BlobContent::Blob)
@@ -306,6 +325,7 @@ fn intersect_hunks(content: &[u8], a: &[Hunk], b: &[Hunk]) -> Vec<Hunk> {
 /// local LFS store; a symbolic link's target is handed over as text.
 pub fn read_entry(
     repo: &Repository,
+    mut packs: Option<&mut Packs>,
     entry: &ChangeEntry,
     sides: &[Sides],
     origin: Origin,
@@ -315,7 +335,7 @@ pub fn read_entry(
     match entry.kind {
         EntryKind::File => {}
         EntryKind::Symlink => {
-            let target = read_blob(repo, entry.new_id, path)?;
+            let target = read_blob(repo, packs.as_deref_mut(), entry.new_id, path)?;
             return sink.unit(Unit {
                 path,
                 content: Content::LinkTarget(target.bytes()),
@@ -331,7 +351,7 @@ pub fn read_entry(
     if sides.iter().any(|side| !side.contains_key(path)) {
         return Ok(());
     }
-    let blob = read_blob(repo, entry.new_id, path)?;
+    let blob = read_blob(repo, packs.as_deref_mut(), entry.new_id, path)?;
     let mut content = blob.bytes();
     let lfs_content;
     let mut from_lfs = false;
@@ -363,7 +383,7 @@ pub fn read_entry(
     let text = new.bytes();
     let mut hunks = match entry.old_id.filter(|_| !from_lfs) {
         Some(old_id) => {
-            let old_blob = read_blob(repo, old_id, path)?;
+            let old_blob = read_blob(repo, packs.as_deref_mut(), old_id, path)?;
             // The old side is needed only for the diff; it is freed before scanning.
             added_hunks(prepare(old_blob.bytes()).bytes(), text)
         }
@@ -371,7 +391,7 @@ pub fn read_entry(
     };
     for side in sides {
         if let Some(ParentSide::Blob(id)) = side.get(path) {
-            let old = read_blob(repo, *id, path)?;
+            let old = read_blob(repo, packs.as_deref_mut(), *id, path)?;
             let theirs = added_hunks(prepare(old.bytes()).bytes(), text);
             hunks = intersect_hunks(text, &hunks, &theirs);
         }

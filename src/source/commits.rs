@@ -16,6 +16,9 @@ use git2::{Oid, Repository, Sort};
 use crate::error::{Error, Result};
 use crate::input::{CommitInfo, Content, Hunk, Origin, PassedOver, Reader, Sink, Source, Unit};
 use crate::source::blob::{change_entries, parent_sides, read_entry, tree_diff, Sides};
+use crate::source::loose::objects_dir;
+use crate::source::pack::Packs;
+use crate::source::treediff::quick_change_entries;
 
 /// The object id git prints for "no commit" (the old side of a new branch in a push).
 const ZERO_OID: &str = "0000000000000000000000000000000000000000";
@@ -277,6 +280,8 @@ pub fn annotated_tags(repo: &Repository, specs: &[impl AsRef<str>]) -> Result<Ve
 /// Reads commits of a range through one repository handle.
 pub struct CommitReader {
     repo: Repository,
+    /// For long ranges only (see [`PACKS_FROM_COMMITS`]).
+    packs: Option<Packs>,
     commits: Arc<[Oid]>,
     merges: Merges,
 }
@@ -343,7 +348,10 @@ impl Reader for CommitReader {
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(Error::git(format!("reading the parents of {id}")))?;
         // A root commit, or the boundary of a shallow clone: everything in it was added.
-        let ours = tree_diff(repo, parents.first(), &tree)?;
+        let ours = match quick_change_entries(repo, parents.first().map(|p| p.id()), tree.id()) {
+            Some(entries) => entries,
+            None => change_entries(&tree_diff(repo, parents.first(), &tree)?),
+        };
         let sides: Vec<Sides> = if is_merge && self.merges == Merges::Resolution {
             parents[1..]
                 .iter()
@@ -352,8 +360,15 @@ impl Reader for CommitReader {
         } else {
             Vec::new()
         };
-        for entry in change_entries(&ours) {
-            read_entry(repo, &entry, &sides, Origin::Commit(n), sink)?;
+        for entry in &ours {
+            read_entry(
+                repo,
+                self.packs.as_mut(),
+                entry,
+                &sides,
+                Origin::Commit(n),
+                sink,
+            )?;
         }
         Ok(())
     }
@@ -401,6 +416,7 @@ impl CommitSource {
             source,
             jobs,
             CommitReader {
+                packs: packs_for(&repo, &commits),
                 repo,
                 commits,
                 merges,
@@ -412,12 +428,23 @@ impl CommitSource {
 impl Source for CommitSource {
     type Reader = CommitReader;
     fn reader(&self) -> Result<CommitReader> {
+        let repo = open_git_dir(&self.git_dir)?;
         Ok(CommitReader {
-            repo: open_git_dir(&self.git_dir)?,
+            packs: packs_for(&repo, &self.commits),
+            repo,
             commits: self.commits.clone(),
             merges: self.merges,
         })
     }
+}
+
+/// Ranges of at least this many commits read packed blobs with [`Packs`] (a delta-base
+/// cache pays off over many versions of a file); shorter ones, such as a push of a few
+/// commits, leave them to libgit2 rather than read the pack indexes.
+const PACKS_FROM_COMMITS: usize = 100;
+
+fn packs_for(repo: &Repository, commits: &[Oid]) -> Option<Packs> {
+    (commits.len() >= PACKS_FROM_COMMITS).then(|| Packs::open(&objects_dir(repo)))
 }
 
 /// Opens the repository at `git_dir` for a helper thread: `git2::Repository` is `Send` but

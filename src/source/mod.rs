@@ -7,6 +7,9 @@
 //! | [`repo`] | opening a repository as git does; the index to commit, HEAD, merge heads |
 //! | [`index_file`] | git's index file, compared with HEAD through the cache-tree |
 //! | [`blob`] | changed entries and the added lines of a blob (histogram diff, resolutions) |
+//! | [`loose`] | loose blobs, inflated directly (libgit2 reads the rest) |
+//! | [`treediff`] | changed entries between two trees, unchanged subtrees skipped |
+//! | [`pack`] | packed blobs, inflated directly with a delta-base cache (ranges, history) |
 //! | [`decode`] | UTF-16/32 text, a binary's printable runs, git-lfs objects |
 //! | [`staged`] | the staged change (and whole staged files, and merge resolutions) |
 //! | [`commits`] | a commit range, each commit against its first parent |
@@ -24,8 +27,11 @@ pub mod disk;
 pub mod gitcli;
 pub mod history;
 pub mod index_file;
+pub mod loose;
+pub mod pack;
 pub mod push;
 pub mod refs;
 pub mod repo;
 pub mod staged;
 pub mod text;
+pub mod treediff;

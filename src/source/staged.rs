@@ -141,7 +141,7 @@ impl EntryReader {
 impl Reader for EntryReader {
     type Job = ChangeEntry;
     fn read(&mut self, entry: &ChangeEntry, sink: &mut dyn Sink) -> Result<()> {
-        read_entry(&self.repo, entry, &self.sides, self.origin, sink)
+        read_entry(&self.repo, None, entry, &self.sides, self.origin, sink)
     }
 }
 
