@@ -24,6 +24,17 @@ const CAPTURE: u8 = 6;
 const CONCAT: u8 = 7;
 const ALTERNATION: u8 = 8;
 
+/// Parses `pattern` as every rule regex is compiled: bytes, Unicode off. The one place
+/// that says so for `build.rs`, the stored parses and the literal analyses.
+#[allow(dead_code)] // Each includer uses it; the compiler sees two crates.
+pub fn parse(pattern: &str) -> Result<Hir, regex_syntax::Error> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+}
+
 /// The literals that every match of `hir` contains. Only literals that a match cannot
 /// avoid count: those in the top-level sequence, in groups, and in repetitions of at least
 /// one; case-insensitive parts are classes, not literals, so they never count.
@@ -230,12 +241,7 @@ mod tests {
     use super::{decode, encode};
 
     fn parse(pattern: &str) -> regex_syntax::hir::Hir {
-        regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(pattern)
-            .unwrap()
+        super::parse(pattern).unwrap()
     }
 
     #[test]

@@ -181,12 +181,6 @@ impl KeywordDfa {
         )
     }
 
-    /// The number of patterns.
-    #[allow(dead_code)]
-    pub fn pattern_count(&self) -> usize {
-        self.lens.len()
-    }
-
     /// Calls `on_match(start, pattern)` for every occurrence of a pattern in `haystack`,
     /// overlapping ones included, in increasing order of end position.
     #[allow(dead_code)]

@@ -432,11 +432,7 @@ fn required_literals(pattern: &str) -> Vec<Box<[u8]>> {
     if let Some(hir) = builtin::parsed(pattern) {
         return hir_code::required_literals(&hir);
     }
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
+    hir_code::parse(pattern)
         .map(|hir| hir_code::required_literals(&hir))
         .unwrap_or_default()
 }
@@ -851,12 +847,7 @@ mod gate_tests {
             let Some(pattern) = spec.path.clone() else {
                 continue;
             };
-            let hir = regex_syntax::ParserBuilder::new()
-                .unicode(false)
-                .utf8(false)
-                .build()
-                .parse(&pattern)
-                .unwrap();
+            let hir = hir_code::parse(&pattern).unwrap();
             let re = compile_regex(&pattern).unwrap();
             let rule = Rule::new(
                 RuleSpec {
