@@ -72,7 +72,7 @@ fn parsed_patterns(rules: &[spec::RuleSpec]) -> String {
          pub(crate) static PARSED: &[(&str, &[u8])] = &[\n",
     );
     for pattern in patterns {
-        if let Ok(hir) = hir_code::parse(pattern) {
+        if let Some(hir) = hir_code::parse(pattern) {
             let mut code = Vec::new();
             hir_code::encode(&hir, &mut code);
             writeln!(out, "    ({pattern:?}, {}),", byte_lit(&code))
@@ -98,7 +98,7 @@ fn path_literals(rules: &[spec::RuleSpec]) -> String {
          pub(crate) static PATH_LITERALS: &[(&str, &[&[u8]])] = &[\n",
     );
     for pattern in patterns {
-        let Ok(hir) = hir_code::parse(pattern) else {
+        let Some(hir) = hir_code::parse(pattern) else {
             continue;
         };
         // One literal every match contains beats a set of suffixes (`\.tfstate` beats the
